@@ -1,0 +1,86 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+// Dependency direction (docs/adr/0003): apps -> libs; read-model, projections, event-store, importers ->
+// domain; domain -> nothing. Libraries import each other only through their public `#name` entry.
+const appImports = ['**/apps/*', '**/apps/**'];
+const restrict = (forbidden, message) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      patterns: [
+        { group: forbidden, message },
+        { group: appImports, message: 'Libraries never import from apps/.' },
+        {
+          group: ['**/libs/*/src/**', '../../*/src/**'],
+          message: 'Import another library through its #name entry.',
+        },
+      ],
+    },
+  ],
+});
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'bench/results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      globals: { console: 'readonly', process: 'readonly', Buffer: 'readonly', URL: 'readonly' },
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      'no-console': 'off',
+    },
+  },
+  {
+    files: ['libs/domain/**/*.ts'],
+    rules: restrict(
+      [
+        '#reference',
+        '#event-store',
+        '#projections',
+        '#read-model',
+        '#importers',
+        '@nestjs/*',
+        'better-sqlite3',
+        'node:fs',
+        'fs',
+      ],
+      'libs/domain is pure: no framework, no I/O, no other library.',
+    ),
+  },
+  {
+    files: ['libs/reference/**/*.ts'],
+    rules: restrict(
+      ['#domain', '#event-store', '#projections', '#read-model', '#importers', '@nestjs/*'],
+      'libs/reference is leaf data.',
+    ),
+  },
+  {
+    files: ['libs/event-store/**/*.ts'],
+    rules: restrict(
+      ['#projections', '#read-model', '#importers', '@nestjs/*'],
+      'libs/event-store depends on #domain only.',
+    ),
+  },
+  {
+    files: ['libs/read-model/**/*.ts'],
+    rules: restrict(
+      ['#projections', '#event-store', '#importers', '@nestjs/*'],
+      'libs/read-model depends on #domain only.',
+    ),
+  },
+  {
+    files: ['libs/projections/**/*.ts'],
+    rules: restrict(
+      ['#importers', '@nestjs/*'],
+      'libs/projections depends on #domain, #event-store and #read-model.',
+    ),
+  },
+  {
+    files: ['**/*.js'],
+    languageOptions: { globals: { console: 'readonly', process: 'readonly' } },
+  },
+);

@@ -1,0 +1,92 @@
+import type { EventMetadata } from '#domain';
+
+/** Global log position: bigint, strictly increasing, 1 for the first event ever stored. */
+export type Position = bigint;
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/**
+ * `expectedRevision` as EventStoreDB means it: a number is the revision of the stream's last event
+ * (0 for a stream holding one event); `no_stream` the stream must not exist; `stream_exists` it must;
+ * `any` no check.
+ */
+export type ExpectedRevision = number | 'no_stream' | 'stream_exists' | 'any';
+
+export interface EventToAppend {
+  /** UUID; appending an id already stored in the stream is an idempotent no-op */
+  id: string;
+  type: string;
+  data: object;
+  /** everything but the hash chain, which the store adds */
+  metadata: Omit<EventMetadata, 'prevHash' | 'hash'>;
+}
+
+export interface RecordedEvent {
+  id: string;
+  stream: string;
+  /** 0-based revision within the stream */
+  revision: number;
+  position: Position;
+  type: string;
+  data: JsonObject;
+  /** with `prevHash` and `hash` set */
+  metadata: EventMetadata & { prevHash: string | null; hash: string };
+}
+
+export interface AppendResult {
+  /** revision of the stream's last event after the append */
+  nextRevision: number;
+  /** position of the last event appended (or, for an idempotent retry, of the last matching stored event) */
+  position: Position;
+}
+
+export interface ReadStreamOptions {
+  fromRevision?: number;
+  maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  /** exclusive: events after this position; omitted means from the start */
+  fromPosition?: Position;
+  maxCount?: number;
+}
+
+export interface SubscribeOptions {
+  /** exclusive: deliver events after this position (catch-up), then live ones */
+  fromPosition?: Position;
+}
+
+/** A catch-up subscription: every event after `fromPosition` once, in order, then live events. */
+export interface Subscription extends AsyncIterable<RecordedEvent> {
+  close(): Promise<void>;
+}
+
+/** The wrong-expected-revision error of every adapter. `actual` is -1 when the stream does not exist. */
+export class WrongExpectedRevisionError extends Error {
+  constructor(
+    readonly stream: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: number,
+  ) {
+    super(
+      `stream ${stream}: expected revision ${String(expected)}, actual ${actual === -1 ? 'no stream' : actual}`,
+    );
+    this.name = 'WrongExpectedRevisionError';
+  }
+}
+
+/** The event store port (DESIGN §5). An abstract class so Nest can use it as a DI token. */
+export abstract class EventStore {
+  abstract appendToStream(
+    stream: string,
+    events: EventToAppend[],
+    options: { expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult>;
+  abstract readStream(stream: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
+  abstract readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
+  abstract subscribeToAll(options?: SubscribeOptions): Subscription;
+  /** position of the last stored event, 0n for an empty store */
+  abstract headPosition(): Promise<Position>;
+  abstract close(): Promise<void>;
+}
