@@ -4,12 +4,14 @@ import tseslint from 'typescript-eslint';
 // Dependency direction (docs/adr/0003): apps -> libs; read-model, projections, event-store, importers ->
 // domain; domain -> nothing. Libraries import each other only through their public `#name` entry.
 const appImports = ['**/apps/*', '**/apps/**'];
+// `#name` entries are exact paths (a leading # is a comment in the glob syntax of `patterns`).
 const restrict = (forbidden, message) => ({
   'no-restricted-imports': [
     'error',
     {
+      paths: forbidden.filter((name) => name.startsWith('#')).map((name) => ({ name, message })),
       patterns: [
-        { group: forbidden, message },
+        { group: forbidden.filter((name) => !name.startsWith('#')), message },
         { group: appImports, message: 'Libraries never import from apps/.' },
         {
           group: ['**/libs/*/src/**', '../../*/src/**'],
@@ -21,7 +23,16 @@ const restrict = (forbidden, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'bench/results/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'data/**',
+      'bench/results/**',
+      'test/fixtures/lint/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

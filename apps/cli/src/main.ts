@@ -1,1 +1,24 @@
-console.log('hi');
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { ConfigError, loadConfig } from '../../api/src/config/app-config.js';
+import { startServer } from '../../api/src/main.js';
+
+const program = new Command()
+  .name('communique')
+  .description('Communiqué: an event-sourced timeline of what governments say to and about each other.');
+
+program
+  .command('serve')
+  .description('start the API (what `npm start` runs); configured by environment variables, see README')
+  .action(async () => {
+    await startServer(loadConfig());
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(`communique: configuration error: ${error.message}`);
+  } else {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  }
+  process.exit(1);
+});

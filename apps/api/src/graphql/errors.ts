@@ -1,0 +1,114 @@
+import {
+  ArgumentMetadata,
+  Catch,
+  HttpException,
+  Logger,
+  ValidationPipe,
+  type ValidationError as ClassValidatorError,
+} from '@nestjs/common';
+import type { GqlExceptionFilter } from '@nestjs/graphql';
+import { GraphQLError } from 'graphql';
+import { DomainError, StatementConflictError, ValidationError } from '#domain';
+import { InvalidCursorError } from '#read-model';
+
+/** Error codes of DESIGN §8 (extensions.code). */
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'TIMEOUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED'
+  | 'INTERNAL_SERVER_ERROR';
+
+export const badUserInput = (field: string, reason: string): GraphQLError =>
+  new GraphQLError(`${field}: ${reason}`, { extensions: { code: 'BAD_USER_INPUT', field, reason } });
+
+/** Input rejected by class-validator, with the path of every offending field. */
+export class InputValidationError extends Error {
+  constructor(readonly problems: { field: string; reason: string }[]) {
+    super(problems.map((p) => `${p.field}: ${p.reason}`).join('; '));
+    this.name = 'InputValidationError';
+  }
+  prefixed(prefix: string): InputValidationError {
+    return new InputValidationError(
+      this.problems.map((p) => ({ field: p.field ? `${prefix}.${p.field}` : prefix, reason: p.reason })),
+    );
+  }
+}
+
+function flatten(errors: ClassValidatorError[], path = ''): { field: string; reason: string }[] {
+  return errors.flatMap((error) => {
+    const field = path ? `${path}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((reason) => ({ field, reason }));
+    return [...own, ...flatten(error.children ?? [], field)];
+  });
+}
+
+/** Nest's ValidationPipe, reporting failures as InputValidationError with full field paths. */
+export class InputValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      transform: true,
+      whitelist: true,
+      forbidUnknownValues: false,
+      exceptionFactory: (errors) => new InputValidationError(flatten(errors)),
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    try {
+      return await super.transform(value, metadata);
+    } catch (error) {
+      if (error instanceof InputValidationError && metadata.data) throw error.prefixed(metadata.data);
+      throw error;
+    }
+  }
+}
+
+/**
+ * Maps every failure of a resolver to a GraphQL error with `extensions.code`. Errors the client caused
+ * say what was wrong; anything else is logged and answered with a generic message (its detail only outside
+ * production).
+ */
+@Catch()
+export class GraphQLErrorFilter implements GqlExceptionFilter {
+  private readonly logger = new Logger('GraphQL');
+
+  constructor(private readonly production: boolean) {}
+
+  catch(exception: unknown): GraphQLError {
+    if (exception instanceof GraphQLError) return exception;
+    if (exception instanceof InputValidationError) {
+      const [first] = exception.problems;
+      return new GraphQLError(exception.message, {
+        extensions: { code: 'BAD_USER_INPUT', field: first?.field, problems: exception.problems },
+      });
+    }
+    if (exception instanceof ValidationError) return badUserInput(exception.field, exception.reason);
+    if (exception instanceof StatementConflictError) {
+      return new GraphQLError(exception.message, {
+        extensions: {
+          code: 'CONFLICT',
+          expectedVersion: exception.expectedVersion,
+          actualVersion: exception.actualVersion,
+        },
+      });
+    }
+    if (exception instanceof DomainError) {
+      return new GraphQLError(exception.message, { extensions: { code: exception.code } });
+    }
+    if (exception instanceof InvalidCursorError) return badUserInput('after', exception.message);
+    if (exception instanceof HttpException && exception.getStatus() < 500) {
+      return new GraphQLError(exception.message, { extensions: { code: 'BAD_USER_INPUT' } });
+    }
+    this.logger.error(
+      exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+    );
+    const detail = exception instanceof Error ? exception.message : String(exception);
+    return new GraphQLError(this.production ? 'Internal server error' : `Internal server error: ${detail}`, {
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
+  }
+}

@@ -1,0 +1,72 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  Global,
+  Injectable,
+  Logger,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { EventStore, SqliteEventStore } from '#event-store';
+import { ProjectionRunner } from '#projections';
+import { ReadModel } from '#read-model';
+import { referenceData } from '#reference';
+import type { AppConfig } from '../config/app-config.js';
+import { Clock, IdGenerator, RandomIdGenerator, SystemClock } from './clock.js';
+import { APP_CONFIG, REFERENCE_DATA } from './tokens.js';
+
+/** Closes the stores when the application shuts down, after the projection loop has stopped. */
+@Injectable()
+class PersistenceShutdown implements OnApplicationShutdown {
+  private readonly logger = new Logger('Persistence');
+  constructor(
+    private readonly store: EventStore,
+    private readonly readModel: ReadModel,
+    private readonly projections: ProjectionRunner,
+  ) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.projections.stop();
+    await this.store.close();
+    this.readModel.close();
+    this.logger.log('event store and read model closed');
+  }
+}
+
+/** The event store, the read model, the projection runner, reference data, clock and ids. */
+@Global()
+@Module({})
+export class PersistenceModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: PersistenceModule,
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: REFERENCE_DATA, useValue: referenceData },
+        { provide: Clock, useClass: SystemClock },
+        { provide: IdGenerator, useClass: RandomIdGenerator },
+        {
+          provide: EventStore,
+          useFactory: () => {
+            mkdirSync(dirname(config.eventsFile), { recursive: true });
+            return SqliteEventStore.open(config.eventsFile);
+          },
+        },
+        {
+          provide: ReadModel,
+          useFactory: () => {
+            mkdirSync(dirname(config.readModelFile), { recursive: true });
+            return ReadModel.open(config.readModelFile);
+          },
+        },
+        {
+          provide: ProjectionRunner,
+          inject: [EventStore, ReadModel],
+          useFactory: (store: EventStore, readModel: ReadModel) => new ProjectionRunner(store, readModel),
+        },
+        PersistenceShutdown,
+      ],
+      exports: [APP_CONFIG, REFERENCE_DATA, Clock, IdGenerator, EventStore, ReadModel, ProjectionRunner],
+    };
+  }
+}

@@ -1,0 +1,28 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module.js';
+import type { AppConfig } from './config/app-config.js';
+
+/** Builds the API application (not yet listening). */
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config),
+    new FastifyAdapter({ bodyLimit: 1024 * 1024 }),
+    { logger: process.env.COMMUNIQUE_LOG === 'silent' ? false : ['log', 'warn', 'error'] },
+  );
+  app.enableShutdownHooks();
+  return app;
+}
+
+/** Starts the API and returns it listening on `config.host:config.port`. */
+export async function startServer(config: AppConfig): Promise<NestFastifyApplication> {
+  const app = await createApp(config);
+  await app.listen(config.port, config.host);
+  const url = await app.getUrl();
+  new Logger('Communiqué').log(
+    `GraphQL on ${url}/graphql, GraphiQL on ${url}/graphiql (data in ${config.dataDir})`,
+  );
+  return app;
+}

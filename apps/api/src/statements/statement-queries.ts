@@ -1,0 +1,118 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { GraphQLError } from 'graphql';
+import { statementStream, type ReferenceData } from '#domain';
+import { EventStore, type Position } from '#event-store';
+import { ProjectionRunner } from '#projections';
+import { ReadModel, type TimelinePage, type TimelineRequest } from '#read-model';
+import { APP_CONFIG } from '../infrastructure/tokens.js';
+import type { AppConfig } from '../config/app-config.js';
+import { REFERENCE_DATA } from '../infrastructure/tokens.js';
+import { badUserInput } from '../graphql/errors.js';
+import type { StatementEventType } from '../graphql/statement.types.js';
+
+/** Largest page a client may ask for (DESIGN §8). */
+export const MAX_PAGE_SIZE = 100;
+
+export interface TimelineArgs {
+  filter?: TimelineRequest['filter'];
+  first: number;
+  after?: string;
+  order: 'ASC' | 'DESC';
+  minPosition?: Position;
+}
+
+/** The read side as the API needs it: argument checks, read-your-writes waits, then read-model queries. */
+@Injectable()
+export class StatementQueries {
+  constructor(
+    private readonly readModel: ReadModel,
+    private readonly projections: ProjectionRunner,
+    private readonly store: EventStore,
+    @Inject(REFERENCE_DATA) private readonly reference: ReferenceData,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** alpha-2 for any accepted spelling of a country, or BAD_USER_INPUT naming the argument. */
+  country(input: string, field: string): string {
+    const code = this.reference.countries.resolve(input);
+    if (!code)
+      throw badUserInput(
+        field,
+        `unknown country "${input}" (give an ISO 3166-1 alpha-2 or alpha-3 code or an English name)`,
+      );
+    return code;
+  }
+
+  /** Waits (bounded) until the read model has applied `minPosition`: read-your-writes across processes. */
+  async reach(minPosition: Position | undefined): Promise<void> {
+    if (minPosition === undefined) return;
+    const reached = await this.projections.waitForPosition(minPosition, this.config.minPositionTimeoutMs);
+    if (!reached) {
+      throw new GraphQLError(
+        `the read model did not reach position ${minPosition} within ${this.config.minPositionTimeoutMs} ms`,
+        { extensions: { code: 'TIMEOUT', minPosition: String(minPosition) } },
+      );
+    }
+  }
+
+  statement(id: string) {
+    return this.readModel.statement(id);
+  }
+
+  async countryTimeline(country: string, args: TimelineArgs): Promise<TimelinePage> {
+    const code = this.country(country, 'country');
+    const request = this.request(args);
+    await this.reach(args.minPosition);
+    return this.readModel.countryTimeline(code, request);
+  }
+
+  async topicTimeline(topic: string, args: TimelineArgs): Promise<TimelinePage> {
+    const request = this.request(args);
+    await this.reach(args.minPosition);
+    return this.readModel.topicTimeline(topic.trim().toLowerCase(), request);
+  }
+
+  topics(prefix: string | undefined, first: number) {
+    return this.readModel.topics(prefix?.trim().toLowerCase(), this.pageSize(first, 'first', 1000));
+  }
+
+  async history(id: string): Promise<StatementEventType[]> {
+    const events: StatementEventType[] = [];
+    for await (const event of this.store.readStream(statementStream(id))) {
+      events.push({
+        position: event.position,
+        revision: event.revision,
+        type: event.type,
+        recordedAt: event.metadata.recordedAt,
+        recordedBy: event.metadata.recordedBy,
+        data: event.data,
+        hash: event.metadata.hash,
+        prevHash: event.metadata.prevHash,
+      });
+    }
+    return events;
+  }
+
+  projectionStatus() {
+    return this.projections.status();
+  }
+
+  private request(args: TimelineArgs): TimelineRequest {
+    const filter = args.filter && {
+      ...args.filter,
+      counterpart: args.filter.counterpart && this.country(args.filter.counterpart, 'filter.counterpart'),
+    };
+    return {
+      filter,
+      first: this.pageSize(args.first, 'first', MAX_PAGE_SIZE),
+      after: args.after,
+      order: args.order,
+    };
+  }
+
+  /** `first` is capped: a larger page is answered with `max` items (and `hasNextPage`). */
+  private pageSize(first: number, field: string, max: number): number {
+    if (!Number.isInteger(first) || first < 0) throw badUserInput(field, 'must be a non-negative integer');
+    return Math.min(first, max);
+  }
+}

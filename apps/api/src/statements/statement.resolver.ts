@@ -1,0 +1,231 @@
+import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { StatementInput } from '#domain';
+import type { Position } from '#event-store';
+import { IdGenerator } from '../infrastructure/clock.js';
+import { SortOrderEnum, type SortOrder } from '../graphql/enums.js';
+import {
+  CorrectStatementInput,
+  RecordStatementInput,
+  SourceInput,
+  TimelineFilter,
+} from '../graphql/statement.inputs.js';
+import type { GraphQLContext } from '../graphql/statement-loaders.js';
+import type { StatementNode } from '../graphql/statement-node.js';
+import { CountryCodeScalar, PositionScalar } from '../graphql/scalars.js';
+import {
+  ProjectionStatus,
+  StatementConnectionType,
+  StatementEventType,
+  StatementResultType,
+  StatementType,
+  TopicCount,
+} from '../graphql/statement.types.js';
+import {
+  AddStatementSourceCommand,
+  CorrectStatementCommand,
+  LinkResponseCommand,
+  RecordStatementCommand,
+  RestoreStatementCommand,
+  RetractStatementCommand,
+  TagStatementCommand,
+  UntagStatementCommand,
+} from './commands/statement-commands.js';
+import type { CommandContext } from './statement.repository.js';
+import { StatementMutations, type StatementResult } from './statement-mutations.js';
+import { StatementQueries } from './statement-queries.js';
+
+const timelineArgs = {
+  filter: { type: () => TimelineFilter, nullable: true },
+  first: { type: () => Int, defaultValue: 50 },
+  after: { type: () => String, nullable: true },
+  order: { type: () => SortOrderEnum, defaultValue: 'ASC' },
+  minPosition: { type: () => PositionScalar, nullable: true },
+} as const;
+
+/** Maps GraphQL to commands and queries; nothing else happens here. */
+@Resolver(() => StatementType)
+export class StatementResolver {
+  constructor(
+    private readonly queries: StatementQueries,
+    private readonly mutations: StatementMutations,
+    private readonly ids: IdGenerator,
+  ) {}
+
+  // ---- queries
+
+  @Query(() => StatementType, { nullable: true, description: 'One statement, retracted ones included.' })
+  statement(@Args('id', { type: () => ID }) id: string): StatementNode | undefined {
+    return this.queries.statement(id);
+  }
+
+  @Query(() => StatementConnectionType, {
+    description: 'Statements concerning a country (as speaker, target or mention), by date said.',
+  })
+  countryTimeline(
+    @Args('country', { type: () => CountryCodeScalar }) country: string,
+    @Args('filter', timelineArgs.filter) filter: TimelineFilter | undefined,
+    @Args('first', timelineArgs.first) first: number,
+    @Args('after', timelineArgs.after) after: string | undefined,
+    @Args('order', timelineArgs.order) order: SortOrder,
+    @Args('minPosition', timelineArgs.minPosition) minPosition: Position | undefined,
+  ) {
+    return this.queries.countryTimeline(country, {
+      filter: filter ?? undefined,
+      first,
+      after: after ?? undefined,
+      order,
+      minPosition: minPosition ?? undefined,
+    });
+  }
+
+  @Query(() => StatementConnectionType, { description: 'Statements tagged with a topic, by date said.' })
+  topicTimeline(
+    @Args('topic') topic: string,
+    @Args('filter', timelineArgs.filter) filter: TimelineFilter | undefined,
+    @Args('first', timelineArgs.first) first: number,
+    @Args('after', timelineArgs.after) after: string | undefined,
+    @Args('order', timelineArgs.order) order: SortOrder,
+    @Args('minPosition', timelineArgs.minPosition) minPosition: Position | undefined,
+  ) {
+    return this.queries.topicTimeline(topic, {
+      filter: filter ?? undefined,
+      first,
+      after: after ?? undefined,
+      order,
+      minPosition: minPosition ?? undefined,
+    });
+  }
+
+  @Query(() => [TopicCount], { description: 'Topics with the number of active statements tagged with each.' })
+  topics(
+    @Args('prefix', { type: () => String, nullable: true }) prefix: string | undefined,
+    @Args('first', { type: () => Int, defaultValue: 100 }) first: number,
+  ) {
+    return this.queries.topics(prefix ?? undefined, first);
+  }
+
+  @Query(() => [ProjectionStatus], {
+    description: 'Each projection: checkpoint, log head and lag in events.',
+  })
+  projections() {
+    return this.queries.projectionStatus();
+  }
+
+  // ---- fields
+
+  @ResolveField(() => [StatementType], { description: 'Statements this one responds to.' })
+  async respondsTo(
+    @Parent() node: StatementNode,
+    @Context() context: GraphQLContext,
+  ): Promise<StatementNode[]> {
+    const found = await context.loaders.statement(node.asOf).loadMany(node.respondsTo);
+    return found.filter((s): s is StatementNode => s !== undefined && !(s instanceof Error));
+  }
+
+  @ResolveField(() => [StatementType], { description: 'Active statements that respond to this one.' })
+  responses(@Parent() node: StatementNode, @Context() context: GraphQLContext): Promise<StatementNode[]> {
+    return context.loaders.responsesTo(node.asOf).load(node.id);
+  }
+
+  @ResolveField(() => [StatementEventType], { description: 'Every event of this statement, oldest first.' })
+  history(@Parent() node: StatementNode): Promise<StatementEventType[]> {
+    return this.queries.history(node.id);
+  }
+
+  // ---- mutations
+
+  @Mutation(() => StatementResultType)
+  recordStatement(
+    @Args('input') input: RecordStatementInput,
+    @Context() context: GraphQLContext,
+  ): Promise<StatementResult> {
+    const { id, ...fields } = input;
+    return this.mutations.run(
+      new RecordStatementCommand(id ?? this.ids.newId(), fields as StatementInput, commandContext(context)),
+    );
+  }
+
+  @Mutation(() => StatementResultType)
+  correctStatement(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('expectedVersion', { type: () => Int, nullable: true }) expectedVersion: number | undefined,
+    @Args('input') input: CorrectStatementInput,
+    @Context() context: GraphQLContext,
+  ): Promise<StatementResult> {
+    const { reason, ...changes } = input;
+    return this.mutations.run(
+      new CorrectStatementCommand(
+        id,
+        expectedVersion ?? undefined,
+        changes as Partial<StatementInput>,
+        reason,
+        commandContext(context),
+      ),
+    );
+  }
+
+  @Mutation(() => StatementResultType)
+  addStatementSource(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('expectedVersion', { type: () => Int, nullable: true }) expectedVersion: number | undefined,
+    @Args('source') source: SourceInput,
+    @Context() context: GraphQLContext,
+  ): Promise<StatementResult> {
+    return this.mutations.run(
+      new AddStatementSourceCommand(id, expectedVersion ?? undefined, source, commandContext(context)),
+    );
+  }
+
+  @Mutation(() => StatementResultType)
+  tagStatement(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('topics', { type: () => [String] }) topics: string[],
+    @Context() context: GraphQLContext,
+  ): Promise<StatementResult> {
+    return this.mutations.run(new TagStatementCommand(id, topics, commandContext(context)));
+  }
+
+  @Mutation(() => StatementResultType)
+  untagStatement(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('topics', { type: () => [String] }) topics: string[],
+    @Context() context: GraphQLContext,
+  ): Promise<StatementResult> {
+    return this.mutations.run(new UntagStatementCommand(id, topics, commandContext(context)));
+  }
+
+  @Mutation(() => StatementResultType)
+  linkResponse(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('respondsTo', { type: () => ID }) respondsTo: string,
+    @Context() context: GraphQLContext,
+  ): Promise<StatementResult> {
+    return this.mutations.run(new LinkResponseCommand(id, respondsTo, commandContext(context)));
+  }
+
+  @Mutation(() => StatementResultType)
+  retractStatement(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('expectedVersion', { type: () => Int, nullable: true }) expectedVersion: number | undefined,
+    @Args('reason') reason: string,
+    @Context() context: GraphQLContext,
+  ): Promise<StatementResult> {
+    return this.mutations.run(
+      new RetractStatementCommand(id, expectedVersion ?? undefined, reason, commandContext(context)),
+    );
+  }
+
+  @Mutation(() => StatementResultType)
+  restoreStatement(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('reason') reason: string,
+    @Context() context: GraphQLContext,
+  ): Promise<StatementResult> {
+    return this.mutations.run(new RestoreStatementCommand(id, reason, commandContext(context)));
+  }
+}
+
+/** Until API keys exist every caller is "anonymous"; the request id correlates the events of one request. */
+function commandContext(context: GraphQLContext): CommandContext {
+  return { principal: context.principal, correlationId: context.requestId };
+}

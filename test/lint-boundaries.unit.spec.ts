@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ESLint } from 'eslint';
+
+const root = resolve(import.meta.dirname, '..');
+const fixture = (name: string) => readFileSync(join(root, 'test/fixtures/lint', name), 'utf8');
+
+async function restrictedImports(code: string, filePath: string): Promise<string[]> {
+  const eslint = new ESLint({ cwd: root });
+  const [result] = await eslint.lintText(code, { filePath: join(root, filePath) });
+  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}
+
+describe('the dependency-direction lint rule', () => {
+  it('fires when the domain imports the event store or Nest', async () => {
+    const messages = await restrictedImports(
+      fixture('domain-imports-event-store.ts'),
+      'libs/domain/src/misplaced.ts',
+    );
+    expect(messages).toHaveLength(2);
+    expect(messages[0]).toContain('libs/domain is pure');
+  });
+
+  it('fires when a library imports from an app', async () => {
+    const messages = await restrictedImports(
+      fixture('read-model-imports-api.ts'),
+      'libs/read-model/src/misplaced.ts',
+    );
+    expect(messages).toEqual([expect.stringContaining('never import from apps')]);
+  });
+
+  it('lets an app import any library', async () => {
+    const messages = await restrictedImports(
+      fixture('domain-imports-event-store.ts'),
+      'apps/api/src/fine.ts',
+    );
+    expect(messages).toEqual([]);
+  });
+});
