@@ -1,0 +1,16 @@
+export {
+  applyStatementEvents,
+  countryEntriesOf,
+  diffStatement,
+  evolveStatementView,
+  projectStatementEvent,
+  statementEventOf,
+  topicEntriesOf,
+} from './statement-projection.js';
+export {
+  ProjectionRunner,
+  type AppliedListener,
+  type ProjectionRunnerOptions,
+  type ProjectionStatus,
+} from './projection-runner.js';
+export { rebuildInto } from './rebuild.js';

@@ -1,0 +1,203 @@
+import {
+  COUNTRY_ROLES,
+  STATEMENT_EVENT_TYPES,
+  assertNever,
+  statementIdOf,
+  type CountryRole,
+  type StatementEvent,
+  type StatementEventType,
+} from '#domain';
+import type { RecordedEvent } from '#event-store';
+import type { CountryEntry, ReadModel, ReadModelWrite, StatementView, TopicEntry } from '#read-model';
+
+/**
+ * The statements projection as a pure fold: `projectStatementEvent(event, current)` returns the read-model
+ * writes one event causes, given the statement's current view. No SQL here (that is the read model's), no
+ * I/O: the runner reads `current`, calls this, and hands the writes to `ReadModel.apply`.
+ *
+ * The event semantics mirror the domain's `evolve` (libs/domain): sources are deduplicated by url, tagged
+ * topics and response links are appended once in order, untagging removes, retract/restore flip the status.
+ */
+
+/** The event as a statement event, or undefined when it is not one (other streams, unknown types). */
+export function statementEventOf(event: RecordedEvent): StatementEvent | undefined {
+  if (statementIdOf(event.stream) === undefined) return undefined;
+  if (!(STATEMENT_EVENT_TYPES as readonly string[]).includes(event.type)) return undefined;
+  // Stored data is the JSON the decider produced (lifted to the current schema at the store boundary), so
+  // its shape is the one its `type` names; the store hands it back as untyped JSON.
+  return { type: event.type as StatementEventType, data: event.data } as unknown as StatementEvent;
+}
+
+/** The view after `event`, or undefined when the event changes nothing the read model keeps. */
+export function evolveStatementView(
+  current: StatementView | undefined,
+  event: RecordedEvent,
+): StatementView | undefined {
+  const statementEvent = statementEventOf(event);
+  const id = statementIdOf(event.stream);
+  if (statementEvent === undefined || id === undefined) return undefined;
+  const stamp = {
+    version: event.revision + 1,
+    updatedAt: event.metadata.recordedAt,
+    lastPosition: event.position,
+  };
+  if (statementEvent.type === 'StatementRecorded') {
+    return {
+      ...statementEvent.data,
+      id,
+      status: 'ACTIVE',
+      recordedAt: current?.recordedAt ?? event.metadata.recordedAt,
+      respondsTo: current?.respondsTo ?? [],
+      recordedPosition: current?.recordedPosition ?? event.position,
+      ...stamp,
+    };
+  }
+  // The decider never emits a change for a statement it has not recorded; a log that holds one anyway is
+  // for `audit verify` to report, not for the projection to stop on.
+  if (current === undefined) return undefined;
+  const next: StatementView = { ...current, ...stamp };
+  switch (statementEvent.type) {
+    case 'StatementCorrected':
+      return { ...next, ...statementEvent.data.changes };
+    case 'StatementSourceAdded': {
+      const { source } = statementEvent.data;
+      return current.sources.some((s) => s.url === source.url)
+        ? next
+        : { ...next, sources: [...current.sources, source] };
+    }
+    case 'StatementTopicsTagged':
+      return { ...next, topics: appendNew(current.topics, statementEvent.data.topics) };
+    case 'StatementTopicsUntagged':
+      return { ...next, topics: current.topics.filter((t) => !statementEvent.data.topics.includes(t)) };
+    case 'StatementResponseLinked':
+      return { ...next, respondsTo: appendNew(current.respondsTo, [statementEvent.data.respondsTo]) };
+    case 'StatementRetracted':
+      return { ...next, status: 'RETRACTED' };
+    case 'StatementRestored':
+      return { ...next, status: 'ACTIVE' };
+    default:
+      return assertNever(statementEvent);
+  }
+}
+
+/**
+ * The writes `event` causes. Idempotent by construction: an event at or before the position the statement
+ * was last changed at has been applied already and yields nothing, so replays leave rows and counters as
+ * they are.
+ */
+export function projectStatementEvent(
+  event: RecordedEvent,
+  current: StatementView | undefined,
+): ReadModelWrite[] {
+  if (current !== undefined && event.position <= current.lastPosition) return [];
+  const next = evolveStatementView(current, event);
+  return next === undefined ? [] : diffStatement(current, next);
+}
+
+/** Row-level changes from `before` to `after`: only the index entries that differ are closed and reopened. */
+export function diffStatement(before: StatementView | undefined, after: StatementView): ReadModelWrite[] {
+  const writes: ReadModelWrite[] = [{ type: 'putStatement', statement: after }];
+
+  const countriesBefore = countryEntriesOf(before);
+  for (const [country, entry] of countryEntriesOf(after)) {
+    if (!sameEntry(countriesBefore.get(country), entry)) writes.push({ type: 'putCountryEntry', entry });
+    countriesBefore.delete(country);
+  }
+  for (const country of countriesBefore.keys()) {
+    writes.push({ type: 'closeCountryEntry', statementId: after.id, country });
+  }
+
+  const topicsBefore = topicEntriesOf(before);
+  for (const [topic, entry] of topicEntriesOf(after)) {
+    if (!sameEntry(topicsBefore.get(topic), entry)) writes.push({ type: 'putTopicEntry', entry });
+    topicsBefore.delete(topic);
+  }
+  for (const topic of topicsBefore.keys()) {
+    writes.push({ type: 'closeTopicEntry', statementId: after.id, topic });
+  }
+
+  for (const respondsTo of after.respondsTo) {
+    if (!before?.respondsTo.includes(respondsTo)) {
+      writes.push({ type: 'openResponseLink', statementId: after.id, respondsTo });
+    }
+  }
+
+  // topic_counts counts ACTIVE statements per topic
+  const activeBefore = new Set(before?.status === 'ACTIVE' ? before.topics : []);
+  const activeAfter = new Set(after.status === 'ACTIVE' ? after.topics : []);
+  for (const topic of activeAfter) {
+    if (!activeBefore.has(topic)) writes.push({ type: 'adjustTopicCount', topic, delta: 1 });
+  }
+  for (const topic of activeBefore) {
+    if (!activeAfter.has(topic)) writes.push({ type: 'adjustTopicCount', topic, delta: -1 });
+  }
+  return writes;
+}
+
+/** One entry per country the statement concerns, with every role it holds (speaker, target, mentioned). */
+export function countryEntriesOf(view: StatementView | undefined): Map<string, CountryEntry> {
+  if (view === undefined) return new Map();
+  const roles = new Map<string, Set<CountryRole>>();
+  const hold = (country: string | undefined, role: CountryRole): void => {
+    if (country === undefined) return;
+    const held = roles.get(country) ?? new Set<CountryRole>();
+    held.add(role);
+    roles.set(country, held);
+  };
+  hold(view.speakerCountry, 'SPEAKER');
+  for (const country of view.targets) hold(country, 'TARGET');
+  for (const country of view.mentions) hold(country, 'MENTIONED');
+  const entries = new Map<string, CountryEntry>();
+  for (const [country, held] of roles) {
+    entries.set(country, {
+      statementId: view.id,
+      country,
+      roles: COUNTRY_ROLES.filter((role) => held.has(role)),
+      occurredOn: view.occurredOn,
+      recordedPosition: view.recordedPosition,
+      kind: view.kind,
+      status: view.status,
+    });
+  }
+  return entries;
+}
+
+export function topicEntriesOf(view: StatementView | undefined): Map<string, TopicEntry> {
+  const entries = new Map<string, TopicEntry>();
+  if (view === undefined) return entries;
+  const { id: statementId, occurredOn, recordedPosition, kind, status } = view;
+  for (const topic of view.topics) {
+    entries.set(topic, { statementId, topic, occurredOn, recordedPosition, kind, status });
+  }
+  return entries;
+}
+
+/**
+ * Applies events to a read model in one transaction, WITHOUT touching any checkpoint: the runner wraps this
+ * with its checkpoint; tests call it directly to show that a replay changes nothing.
+ */
+export function applyStatementEvents(readModel: ReadModel, events: readonly RecordedEvent[]): void {
+  readModel.transaction(() => {
+    for (const event of events) {
+      const id = statementIdOf(event.stream);
+      if (id === undefined) continue;
+      readModel.apply(event.position, projectStatementEvent(event, readModel.statement(id)));
+    }
+  });
+}
+
+function sameEntry(a: CountryEntry | TopicEntry | undefined, b: CountryEntry | TopicEntry): boolean {
+  if (a === undefined) return false;
+  const rolesOf = (entry: CountryEntry | TopicEntry): string => ('roles' in entry ? entry.roles.join() : '');
+  return (
+    a.occurredOn === b.occurredOn &&
+    a.kind === b.kind &&
+    a.status === b.status &&
+    a.recordedPosition === b.recordedPosition &&
+    rolesOf(a) === rolesOf(b)
+  );
+}
+
+function appendNew<T>(list: readonly T[], items: readonly T[]): T[] {
+  return [...list, ...items.filter((item, index) => !list.includes(item) && items.indexOf(item) === index)];
+}

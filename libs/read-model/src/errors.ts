@@ -1,0 +1,21 @@
+/**
+ * Errors the read model raises for bad query input. `field` names the argument, so the API can map them to
+ * `BAD_USER_INPUT` with the field path (`first`, `after`, `filter.from`, ...).
+ */
+export class InvalidArgumentError extends RangeError {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+    this.name = 'InvalidArgumentError';
+  }
+}
+
+/** A pagination cursor this read model did not produce (or one that was tampered with). */
+export class InvalidCursorError extends InvalidArgumentError {
+  constructor(field = 'after') {
+    super(field, 'not a valid cursor');
+    this.name = 'InvalidCursorError';
+  }
+}

@@ -1,0 +1,6 @@
+export * from './types.js';
+export * from './errors.js';
+export { ReadModel } from './read-model.js';
+export { MAX_PAGE_SIZE, MAX_TOPICS } from './timeline-query.js';
+export { encodeCursor, decodeCursor, type TimelineKey } from './cursor.js';
+export { sortKeyOf, sortKeyRange } from './partial-date.js';

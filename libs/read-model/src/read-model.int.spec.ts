@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ReadModel } from './read-model.js';
+import type { StatementView, TimelineRequest } from './types.js';
+
+let dir: string;
+let readModel: ReadModel;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'communique-read-model-'));
+  readModel = ReadModel.open(join(dir, 'read-model.db'));
+});
+
+afterEach(() => {
+  readModel.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const view = (position: bigint, fields: Partial<StatementView> = {}): StatementView => ({
+  id: 'a',
+  occurredOn: '2019',
+  speaker: { name: 'Wang Yi', country: 'CN' },
+  speakerCountry: 'CN',
+  targets: [],
+  mentions: [],
+  topics: [],
+  kind: 'STATEMENT',
+  text: 'text',
+  attribution: 'PARAPHRASE',
+  sources: [{ url: 'https://example.org' }],
+  status: 'ACTIVE',
+  version: 1,
+  recordedAt: '2024-01-01T00:00:00.000Z',
+  updatedAt: '2024-01-01T00:00:00.000Z',
+  respondsTo: [],
+  recordedPosition: 3n,
+  lastPosition: position,
+  ...fields,
+});
+
+describe('read model', () => {
+  it('a timeline page is an index range scan with no sort step, current or as of a position', () => {
+    const cursor = Buffer.from(JSON.stringify(['2019-00-00', '5', 'x'])).toString('base64url');
+    const cases: ['country' | 'topic', TimelineRequest, string][] = [
+      ['country', { first: 50, order: 'ASC' }, 'country_entries_current'],
+      ['country', { first: 50, order: 'DESC', after: cursor }, 'country_entries_current'],
+      [
+        'country',
+        {
+          first: 50,
+          order: 'ASC',
+          filter: {
+            from: '2019',
+            to: '2020',
+            kinds: ['APPEAL'],
+            roles: ['TARGET'],
+            topics: ['x'],
+            counterpart: 'TR',
+          },
+        },
+        'country_entries_current',
+      ],
+      ['country', { first: 50, order: 'ASC', asOf: 10n, after: cursor }, 'country_entries_history'],
+      ['topic', { first: 50, order: 'DESC', filter: { includeRetracted: true } }, 'topic_entries_current'],
+      ['topic', { first: 50, order: 'ASC', asOf: 10n }, 'topic_entries_history'],
+    ];
+    for (const [timeline, req, index] of cases) {
+      const plan = readModel.explainTimeline(timeline, 'CN', req);
+      expect(plan[0]).toMatch(
+        new RegExp(`^SEARCH e USING (COVERING )?INDEX ${index} \\((country|topic)=\\?`),
+      );
+      expect(plan.join('\n')).not.toMatch(/TEMP B-TREE|SCAN e\b|SCAN s\b/);
+    }
+  });
+
+  it('a new statement row closes the previous one at its position, so both answer as-of reads', () => {
+    readModel.transaction(() => readModel.apply(3n, [{ type: 'putStatement', statement: view(3n) }]));
+    readModel.transaction(() =>
+      readModel.apply(7n, [{ type: 'putStatement', statement: view(7n, { text: 'corrected', version: 2 }) }]),
+    );
+
+    expect(readModel.dump().statements).toMatchObject([
+      { id: 'a', valid_from: 3n, valid_to: 7n, version: 1n },
+      { id: 'a', valid_from: 7n, valid_to: null, version: 2n },
+    ]);
+    expect(readModel.statement('a', 2n)).toBeUndefined();
+    expect(readModel.statement('a', 6n)).toMatchObject({ text: 'text', version: 1, lastPosition: 3n });
+    expect(readModel.statement('a', 7n)).toMatchObject({ text: 'corrected', version: 2, lastPosition: 7n });
+    expect(readModel.statement('a')).toEqual(view(7n, { text: 'corrected', version: 2 }));
+  });
+
+  it('a failing write inside a transaction leaves no row behind', () => {
+    expect(() =>
+      readModel.transaction(() => {
+        readModel.apply(3n, [{ type: 'putStatement', statement: view(3n) }]);
+        readModel.saveCheckpoint('statements', 3n);
+        readModel.apply(4n, [{ type: 'putStatement', statement: view(3n) }]);
+      }),
+    ).toThrow(/lastPosition 3 written at position 4/);
+    expect(readModel.checkpoint('statements')).toBe(0n);
+    expect(readModel.dump().statements).toEqual([]);
+  });
+
+  it('reopens an existing file with its rows and checkpoints', () => {
+    readModel.transaction(() => {
+      readModel.apply(3n, [{ type: 'putStatement', statement: view(3n) }]);
+      readModel.saveCheckpoint('statements', 3n);
+    });
+    const before = readModel.dump();
+    readModel.close();
+    readModel = ReadModel.open(join(dir, 'read-model.db'));
+    expect(readModel.dump()).toEqual(before);
+    expect(readModel.checkpoint('statements')).toBe(3n);
+  });
+});

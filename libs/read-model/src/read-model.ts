@@ -1,0 +1,384 @@
+import Database from 'better-sqlite3';
+import { COUNTRY_ROLES, type CountryRole, type Statement, type StatementStatus } from '#domain';
+import { encodeCursor } from './cursor.js';
+import { sortKeyOf } from './partial-date.js';
+import { DUMP_ORDER, SCHEMA, SCHEMA_VERSION } from './schema.js';
+import {
+  buildTimelineSql,
+  checkAsOf,
+  checkFirst,
+  STATEMENT_COLUMNS,
+  MAX_TOPICS,
+  validAt,
+  type TimelineSource,
+} from './timeline-query.js';
+import type {
+  CountryEntry,
+  DumpRow,
+  ReadModelDump,
+  ReadModelWrite,
+  StatementConnection,
+  StatementView,
+  TimelineRequest,
+  TopicCount,
+  TopicEntry,
+} from './types.js';
+
+/** A `statements` row as SQLite returns it (integers as bigint: every statement runs in safe-integer mode). */
+interface StatementRow {
+  id: string;
+  valid_from: bigint;
+  version: bigint;
+  status: StatementStatus;
+  recorded_position: bigint;
+  recorded_at: string;
+  updated_at: string;
+  data: string;
+}
+
+interface TimelineRow extends StatementRow {
+  entry_sort_key: string;
+  entry_recorded_position: bigint;
+  is_speaker?: bigint;
+  is_target?: bigint;
+  is_mentioned?: bigint;
+}
+
+type Prepared = Database.Statement<unknown[]>;
+
+/**
+ * The read store: one SQLite file per process (DESIGN §6), written only by the projection runner and read by
+ * the API. All methods are synchronous (better-sqlite3); a query is one statement, prepared once and cached.
+ *
+ * Durability: WAL with `synchronous=NORMAL`. A power cut may lose the last few committed transactions, but
+ * never tears one; since every batch commits its rows together with the checkpoint, a lost transaction only
+ * means the runner re-applies those events from the log. The read model is disposable, the log is not (the
+ * event store keeps `synchronous=FULL`).
+ */
+export class ReadModel {
+  private readonly cache = new Map<string, Prepared>();
+
+  private constructor(private readonly db: Database.Database) {}
+
+  static open(file: string): ReadModel {
+    const db = new Database(file);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 5000');
+      db.pragma('temp_store = MEMORY');
+      db.pragma('cache_size = -65536');
+      const version = db.pragma('user_version', { simple: true });
+      if (version !== 0 && version !== SCHEMA_VERSION) {
+        throw new Error(
+          `read model ${file} has schema version ${String(version)}, expected ${SCHEMA_VERSION}`,
+        );
+      }
+      db.exec(SCHEMA);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new ReadModel(db);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Runs `fn` in one SQLite transaction (a savepoint when nested); rolls back if it throws. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  // ---- writes (the projection runner's side) ----
+
+  /** Applies the writes one event produced at `position`. Call it inside `transaction`. */
+  apply(position: bigint, writes: readonly ReadModelWrite[]): void {
+    for (const write of writes) {
+      switch (write.type) {
+        case 'putStatement':
+          this.putStatement(position, write.statement);
+          break;
+        case 'putCountryEntry':
+          this.putCountryEntry(position, write.entry);
+          break;
+        case 'closeCountryEntry':
+          this.run(
+            'UPDATE country_entries SET valid_to = ? WHERE statement_id = ? AND country = ? AND valid_to IS NULL',
+            position,
+            write.statementId,
+            write.country,
+          );
+          break;
+        case 'putTopicEntry':
+          this.putTopicEntry(position, write.entry);
+          break;
+        case 'closeTopicEntry':
+          this.run(
+            'UPDATE topic_entries SET valid_to = ? WHERE statement_id = ? AND topic = ? AND valid_to IS NULL',
+            position,
+            write.statementId,
+            write.topic,
+          );
+          break;
+        case 'openResponseLink':
+          this.run(
+            'INSERT INTO response_links (statement_id, responds_to, valid_from, valid_to) VALUES (?, ?, ?, NULL)',
+            write.statementId,
+            write.respondsTo,
+            position,
+          );
+          break;
+        case 'adjustTopicCount':
+          this.run(
+            'INSERT INTO topic_counts (topic, count) VALUES (?, ?) ' +
+              'ON CONFLICT (topic) DO UPDATE SET count = count + excluded.count',
+            write.topic,
+            write.delta,
+          );
+          this.run('DELETE FROM topic_counts WHERE topic = ? AND count = 0', write.topic);
+          break;
+      }
+    }
+  }
+
+  saveCheckpoint(name: string, position: bigint): void {
+    this.run(
+      'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
+      name,
+      position,
+    );
+  }
+
+  /** The last position a projection applied; 0n when it has applied nothing. */
+  checkpoint(name: string): bigint {
+    const row = this.get<{ position: bigint }>('SELECT position FROM checkpoints WHERE name = ?', name);
+    return row?.position ?? 0n;
+  }
+
+  private putStatement(position: bigint, view: StatementView): void {
+    const { status, version, recordedAt, updatedAt, recordedPosition, lastPosition, ...statement } = view;
+    if (lastPosition !== position) {
+      throw new Error(`statement ${view.id}: lastPosition ${lastPosition} written at position ${position}`);
+    }
+    this.run('UPDATE statements SET valid_to = ? WHERE id = ? AND valid_to IS NULL', position, view.id);
+    this.run(
+      'INSERT INTO statements (id, valid_from, valid_to, version, status, sort_key, recorded_position, ' +
+        'recorded_at, updated_at, data) VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)',
+      view.id,
+      position,
+      version,
+      status,
+      sortKeyOf(view.occurredOn),
+      recordedPosition,
+      recordedAt,
+      updatedAt,
+      JSON.stringify(statement),
+    );
+  }
+
+  private putCountryEntry(position: bigint, entry: CountryEntry): void {
+    this.run(
+      'UPDATE country_entries SET valid_to = ? WHERE statement_id = ? AND country = ? AND valid_to IS NULL',
+      position,
+      entry.statementId,
+      entry.country,
+    );
+    this.run(
+      'INSERT INTO country_entries (statement_id, country, is_speaker, is_target, is_mentioned, sort_key, ' +
+        'recorded_position, kind, status, valid_from, valid_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)',
+      entry.statementId,
+      entry.country,
+      entry.roles.includes('SPEAKER') ? 1 : 0,
+      entry.roles.includes('TARGET') ? 1 : 0,
+      entry.roles.includes('MENTIONED') ? 1 : 0,
+      sortKeyOf(entry.occurredOn),
+      entry.recordedPosition,
+      entry.kind,
+      entry.status,
+      position,
+    );
+  }
+
+  private putTopicEntry(position: bigint, entry: TopicEntry): void {
+    this.run(
+      'UPDATE topic_entries SET valid_to = ? WHERE statement_id = ? AND topic = ? AND valid_to IS NULL',
+      position,
+      entry.statementId,
+      entry.topic,
+    );
+    this.run(
+      'INSERT INTO topic_entries (statement_id, topic, sort_key, recorded_position, kind, status, valid_from, ' +
+        'valid_to) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)',
+      entry.statementId,
+      entry.topic,
+      sortKeyOf(entry.occurredOn),
+      entry.recordedPosition,
+      entry.kind,
+      entry.status,
+      position,
+    );
+  }
+
+  // ---- queries ----
+
+  /** The statement (ACTIVE or RETRACTED) as it is now, or as it stood at position `asOf`. */
+  statement(id: string, asOf?: bigint): StatementView | undefined {
+    checkAsOf(asOf);
+    const params: unknown[] = [id];
+    const row = this.get<StatementRow>(
+      `SELECT ${STATEMENT_COLUMNS} FROM statements s WHERE s.id = ? AND ${validAt('s', asOf, params)}`,
+      ...params,
+    );
+    return row === undefined ? undefined : toView(row);
+  }
+
+  /** Many statements in one query (for batched field resolvers); ids not found are absent from the map. */
+  statements(ids: readonly string[], asOf?: bigint): Map<string, StatementView> {
+    checkAsOf(asOf);
+    const params: unknown[] = [JSON.stringify(ids)];
+    const rows = this.all<StatementRow>(
+      `SELECT ${STATEMENT_COLUMNS} FROM statements s ` +
+        `WHERE s.id IN (SELECT value FROM json_each(?)) AND ${validAt('s', asOf, params)}`,
+      ...params,
+    );
+    return new Map(rows.map((row) => [row.id, toView(row)]));
+  }
+
+  /**
+   * For each id, the ACTIVE statements that respond to it, in timeline order, in one query. Every requested
+   * id is a key of the map (with an empty list when nothing responds to it).
+   */
+  responsesTo(ids: readonly string[], asOf?: bigint): Map<string, StatementView[]> {
+    checkAsOf(asOf);
+    const params: unknown[] = [];
+    const linkValid = validAt('l', asOf, params);
+    params.push(JSON.stringify(ids));
+    const statementValid = validAt('s', asOf, params);
+    const rows = this.all<StatementRow & { responds_to: string }>(
+      `SELECT l.responds_to, ${STATEMENT_COLUMNS} FROM response_links l ` +
+        `JOIN statements s ON s.id = l.statement_id AND ${linkValid} ` +
+        `WHERE l.responds_to IN (SELECT value FROM json_each(?)) AND ${statementValid} AND s.status = 'ACTIVE' ` +
+        'ORDER BY l.responds_to, s.sort_key, s.recorded_position, s.id',
+      ...params,
+    );
+    const result = new Map<string, StatementView[]>(ids.map((id) => [id, []]));
+    for (const row of rows) result.get(row.responds_to)?.push(toView(row));
+    return result;
+  }
+
+  /** The statements a country speaks in, is addressed by, or is mentioned in (keyset-paginated). */
+  countryTimeline(country: string, req: TimelineRequest): StatementConnection {
+    return this.timeline({ table: 'country_entries', keyColumn: 'country', key: country }, req);
+  }
+
+  /** The statements tagged with a topic (keyset-paginated). */
+  topicTimeline(topic: string, req: TimelineRequest): StatementConnection {
+    return this.timeline({ table: 'topic_entries', keyColumn: 'topic', key: topic }, req);
+  }
+
+  /** Topics with their number of ACTIVE statements, most used first, then by name. */
+  topics(prefix?: string, first = 100): TopicCount[] {
+    checkFirst(first, 'first', MAX_TOPICS);
+    const params: unknown[] = [];
+    let where = 'count > 0';
+    if (prefix !== undefined && prefix !== '') {
+      where += ' AND substr(topic, 1, ?) = ?';
+      params.push(prefix.length, prefix);
+    }
+    params.push(first);
+    return this.all<{ topic: string; count: bigint }>(
+      `SELECT topic, count FROM topic_counts WHERE ${where} ORDER BY count DESC, topic LIMIT ?`,
+      ...params,
+    ).map((row) => ({ topic: row.topic, count: Number(row.count) }));
+  }
+
+  /** `EXPLAIN QUERY PLAN` of a timeline page query: lets tests and benchmarks see that it is a range scan. */
+  explainTimeline(timeline: 'country' | 'topic', key: string, req: TimelineRequest): string[] {
+    const source: TimelineSource =
+      timeline === 'country'
+        ? { table: 'country_entries', keyColumn: 'country', key }
+        : { table: 'topic_entries', keyColumn: 'topic', key };
+    const { pageSql, pageParams } = buildTimelineSql(source, req);
+    return this.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${pageSql}`, ...pageParams).map(
+      (row) => row.detail,
+    );
+  }
+
+  /** Every row of every table in primary-key order (integers as bigint). For tests and rebuild checks. */
+  dump(): ReadModelDump {
+    const dump: ReadModelDump = {};
+    for (const [table, order] of Object.entries(DUMP_ORDER)) {
+      dump[table] = this.all<DumpRow>(`SELECT * FROM ${table} ORDER BY ${order}`);
+    }
+    return dump;
+  }
+
+  private timeline(source: TimelineSource, req: TimelineRequest): StatementConnection {
+    const { pageSql, pageParams, countSql, countParams } = buildTimelineSql(source, req);
+    const rows = this.all<TimelineRow>(pageSql, ...pageParams);
+    const total = this.get<{ total: bigint }>(countSql, ...countParams);
+    const page = rows.slice(0, req.first);
+    const edges = page.map((row) => ({
+      cursor: encodeCursor({
+        sortKey: row.entry_sort_key,
+        recordedPosition: row.entry_recorded_position,
+        statementId: row.id,
+      }),
+      node: toView(row),
+      roles: rolesOf(row),
+    }));
+    return {
+      edges,
+      hasNextPage: rows.length > req.first,
+      endCursor: edges.at(-1)?.cursor ?? null,
+      totalCount: Number(total?.total ?? 0n),
+    };
+  }
+
+  private prepare(sql: string): Prepared {
+    let statement = this.cache.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare<unknown[]>(sql);
+      if (statement.reader) statement.safeIntegers(true);
+      this.cache.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private run(sql: string, ...params: unknown[]): void {
+    this.prepare(sql).run(...params);
+  }
+
+  private get<T>(sql: string, ...params: unknown[]): T | undefined {
+    return this.prepare(sql).get(...params) as T | undefined;
+  }
+
+  private all<T>(sql: string, ...params: unknown[]): T[] {
+    return this.prepare(sql).all(...params) as T[];
+  }
+}
+
+function toView(row: StatementRow): StatementView {
+  const statement = JSON.parse(row.data) as Statement & { respondsTo: string[] };
+  return {
+    ...statement,
+    status: row.status,
+    version: Number(row.version),
+    recordedAt: row.recorded_at,
+    updatedAt: row.updated_at,
+    recordedPosition: row.recorded_position,
+    lastPosition: row.valid_from,
+  };
+}
+
+function rolesOf(row: TimelineRow): CountryRole[] {
+  const held: Record<CountryRole, bigint | undefined> = {
+    SPEAKER: row.is_speaker,
+    TARGET: row.is_target,
+    MENTIONED: row.is_mentioned,
+  };
+  return COUNTRY_ROLES.filter((role) => held[role] === 1n);
+}

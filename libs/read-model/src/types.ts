@@ -1,0 +1,113 @@
+import type { CountryRole, Statement, StatementKind, StatementStatus } from '#domain';
+
+/**
+ * A statement as the read side serves it: the statement fields plus what the log says about it.
+ * `version` counts the statement's events (1 after `StatementRecorded`, i.e. stream revision + 1);
+ * `lastPosition` is the global position of the last event applied to it.
+ */
+export type StatementView = Statement & {
+  status: StatementStatus;
+  version: number;
+  /** ISO-8601: when `StatementRecorded` was stored */
+  recordedAt: string;
+  /** ISO-8601: when the last event of the statement was stored */
+  updatedAt: string;
+  /** ids of the statements this one responds to, in link order */
+  respondsTo: string[];
+  /** position of `StatementRecorded`: the second sort key of every timeline */
+  recordedPosition: bigint;
+  lastPosition: bigint;
+};
+
+/** One statement on one country's timeline, with every role the country holds in it. */
+export interface CountryEntry {
+  statementId: string;
+  country: string;
+  /** in `COUNTRY_ROLES` order, never empty */
+  roles: readonly CountryRole[];
+  occurredOn: string;
+  recordedPosition: bigint;
+  kind: StatementKind;
+  status: StatementStatus;
+}
+
+/** One statement on one topic's timeline. */
+export interface TopicEntry {
+  statementId: string;
+  topic: string;
+  occurredOn: string;
+  recordedPosition: bigint;
+  kind: StatementKind;
+  status: StatementStatus;
+}
+
+/**
+ * What a projection asks the read model to do at one log position. `put*` closes the current row of that
+ * key (if any) at the position and opens the given one; `close*` only closes. Rows are never updated in
+ * place otherwise, which is what makes every table answer as-of queries.
+ */
+export type ReadModelWrite =
+  | { type: 'putStatement'; statement: StatementView }
+  | { type: 'putCountryEntry'; entry: CountryEntry }
+  | { type: 'closeCountryEntry'; statementId: string; country: string }
+  | { type: 'putTopicEntry'; entry: TopicEntry }
+  | { type: 'closeTopicEntry'; statementId: string; topic: string }
+  | { type: 'openResponseLink'; statementId: string; respondsTo: string }
+  | { type: 'adjustTopicCount'; topic: string; delta: number };
+
+export type SortOrder = 'ASC' | 'DESC';
+
+export interface TimelineFilter {
+  /** partial date; the timeline starts at the start of that period */
+  from?: string;
+  /** partial date; the timeline ends with the end of that period */
+  to?: string;
+  /** the statement carries at least one of these topics */
+  topics?: string[];
+  kinds?: StatementKind[];
+  /** country timeline only: the country holds at least one of these roles */
+  roles?: CountryRole[];
+  /** alpha-2: the statement also concerns this country, in any role */
+  counterpart?: string;
+  /** also list retracted statements (default: ACTIVE only) */
+  includeRetracted?: boolean;
+}
+
+export interface TimelineRequest {
+  filter?: TimelineFilter;
+  /** 0..MAX_PAGE_SIZE */
+  first: number;
+  /** an `endCursor` / edge cursor of an earlier page, in the same order */
+  after?: string;
+  order: SortOrder;
+  /** read the timeline as it stood at this global log position */
+  asOf?: bigint;
+}
+
+export interface TimelineEdge {
+  cursor: string;
+  node: StatementView;
+  /** the roles of the timeline's country; empty on topic timelines */
+  roles: CountryRole[];
+}
+
+export interface StatementConnection {
+  edges: TimelineEdge[];
+  hasNextPage: boolean;
+  endCursor: string | null;
+  /** matching statements on the whole timeline (filters applied, cursor ignored) */
+  totalCount: number;
+}
+
+/** The same type under the name the API layer uses for a timeline page. */
+export type TimelinePage = StatementConnection;
+
+export interface TopicCount {
+  topic: string;
+  count: number;
+}
+
+export type DumpRow = Record<string, string | bigint | number | null>;
+
+/** Every row of every table, in primary-key order: two read models are equal iff their dumps are. */
+export type ReadModelDump = Record<string, DumpRow[]>;
