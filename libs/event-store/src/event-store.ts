@@ -76,6 +76,22 @@ export class WrongExpectedRevisionError extends Error {
   }
 }
 
+/**
+ * An append that is not an idempotent retry although some of its event ids are already stored: only part of
+ * the batch is stored, the stored events are not the batch in order at consecutive revisions, an id is stored
+ * in another stream, or the batch repeats an id. Retrying will not help; the caller sent inconsistent ids.
+ */
+export class EventIdConflictError extends Error {
+  constructor(
+    readonly stream: string,
+    readonly eventId: string,
+    readonly reason: string,
+  ) {
+    super(`stream ${stream}: event id ${eventId} ${reason}`);
+    this.name = 'EventIdConflictError';
+  }
+}
+
 /** The event store port (DESIGN §5). An abstract class so Nest can use it as a DI token. */
 export abstract class EventStore {
   abstract appendToStream(

@@ -1,1 +1,3 @@
 export * from './event-store.js';
+export * from './hash-chain.js';
+export * from './sqlite-event-store.js';

@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import type { RecordedEvent } from './event-store.js';
+
+/**
+ * Canonical JSON: the exact text the hash chain hashes. To recompute it without this code:
+ *
+ * - `null`, `true`, `false` as themselves.
+ * - A string as JSON.stringify (ES2019+) writes it: wrapped in `"`; `"` and `\` escaped with a backslash;
+ *   U+0008, U+0009, U+000A, U+000C, U+000D as `\b \t \n \f \r`; other code points below U+0020 and lone
+ *   surrogates as `\u` + 4 lowercase hex digits; every other character literally (no `\u` escaping of
+ *   non-ASCII, no escaping of `/`).
+ * - A number as JSON.stringify writes it (ECMAScript Number::toString: shortest round-trip digits, `1e+21`
+ *   style exponents from 1e21 up and below 1e-6, `-0` as `0`). NaN and ±Infinity are rejected.
+ * - An array as `[` + its elements in order, joined by `,` + `]`; an `undefined` element is written `null`
+ *   (as JSON.stringify does).
+ * - An object (plain objects only) as `{` + its members joined by `,` + `}`, each member `"key":value` with the
+ *   key written as a string above. Members whose value is `undefined` are dropped. Members are sorted by key,
+ *   comparing keys as strings by UTF-16 code units (JavaScript's default sort; in Python
+ *   `sorted(keys, key=lambda k: k.encode('utf-16-be'))`), so `"10"` sorts before `"2"`.
+ * - No whitespace anywhere. Anything else (bigint, function, symbol, Date, Map, class instances) is rejected.
+ *
+ * Hashes are taken over the UTF-8 bytes of this text.
+ */
+export function canonicalJson(value: unknown): string {
+  const text = write(value, '$');
+  if (text === undefined) throw new TypeError('canonicalJson: the value is undefined');
+  return text;
+}
+
+function write(value: unknown, path: string): string | undefined {
+  switch (typeof value) {
+    case 'undefined':
+      return undefined;
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: non-finite number at ${path}`);
+      return JSON.stringify(value);
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) {
+        const items: string[] = [];
+        for (let i = 0; i < value.length; i++) items.push(write(value[i], `${path}[${i}]`) ?? 'null');
+        return `[${items.join(',')}]`;
+      }
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) {
+        throw new TypeError(`canonicalJson: not a plain object at ${path}`);
+      }
+      const record = value as Record<string, unknown>;
+      const members: string[] = [];
+      for (const key of Object.keys(record).sort()) {
+        const text = write(record[key], `${path}.${key}`);
+        if (text !== undefined) members.push(`${JSON.stringify(key)}:${text}`);
+      }
+      return `{${members.join(',')}}`;
+    }
+    default:
+      throw new TypeError(`canonicalJson: cannot encode a ${typeof value} at ${path}`);
+  }
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+export interface EventHashInput {
+  stream: string;
+  revision: number;
+  type: string;
+  data: object;
+  /** the event's metadata as stored: it carries `prevHash`; a `hash` member, if present, is left out */
+  metadata: object;
+  /** the hash of the stream's previous event; null for revision 0 */
+  prevHash: string | null;
+}
+
+/**
+ * The hash chain of DESIGN §7: lowercase hex sha256 of the canonical JSON of
+ * `{ stream, revision, type, data, metadata, prevHash }`, where `metadata` is the stored metadata without
+ * `hash` (so it includes `prevHash`, which therefore appears twice) and `prevHash` is the previous event's
+ * hash in the same stream, null for the first. Example document (keys come out sorted):
+ * `{"data":{...},"metadata":{"causationId":"…","prevHash":null,…},"prevHash":null,"revision":0,"stream":"…","type":"…"}`
+ */
+export function computeEventHash(input: EventHashInput): string {
+  const { hash: _hash, ...metadata } = input.metadata as Record<string, unknown>;
+  return sha256Hex(
+    canonicalJson({
+      stream: input.stream,
+      revision: input.revision,
+      type: input.type,
+      data: input.data,
+      metadata,
+      prevHash: input.prevHash,
+    }),
+  );
+}
+
+/**
+ * Whether a recorded event's stored hash matches its content and its own `metadata.prevHash`. It does not
+ * check the link to the previous event: that is `event.metadata.prevHash === previous.metadata.hash`.
+ */
+export function verifyEventHash(event: RecordedEvent): boolean {
+  return (
+    computeEventHash({
+      stream: event.stream,
+      revision: event.revision,
+      type: event.type,
+      data: event.data,
+      metadata: event.metadata,
+      prevHash: event.metadata.prevHash,
+    }) === event.metadata.hash
+  );
+}

@@ -1,0 +1,567 @@
+import Database from 'better-sqlite3';
+import {
+  EventIdConflictError,
+  EventStore,
+  WrongExpectedRevisionError,
+  type AppendResult,
+  type EventToAppend,
+  type ExpectedRevision,
+  type JsonObject,
+  type Position,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+} from './event-store.js';
+import { canonicalJson, computeEventHash } from './hash-chain.js';
+
+export interface SqliteEventStoreOptions {
+  /** how long a write waits for another connection's write lock before failing with SQLITE_BUSY; 5000 */
+  busyTimeoutMs?: number;
+  /** how often a waiting subscription looks for events appended by other connections or processes; 25 */
+  pollIntervalMs?: number;
+  /** rows fetched per query by reads and subscriptions, so a large log is never loaded at once; 500 */
+  pageSize?: number;
+}
+
+export interface SqlitePragmas {
+  journalMode: string;
+  synchronous: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
+  busyTimeoutMs: number;
+}
+
+const SCHEMA_VERSION = 1;
+
+/*
+ * `metadata` holds the stored metadata without `hash`: exactly the metadata that was hashed (it carries
+ * `prevHash`); `hash` has its own column. `data` and `metadata` are canonical JSON, so a row can be re-hashed
+ * from its columns alone. `recorded_at` is `metadata.recordedAt` normalised to ISO-8601 UTC and clamped to be
+ * non-decreasing in `position` (see `positionAt`). The triggers make the table append-only.
+ */
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS events (
+    position    INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id    TEXT    NOT NULL UNIQUE,
+    stream      TEXT    NOT NULL CHECK (stream <> ''),
+    revision    INTEGER NOT NULL CHECK (revision >= 0),
+    type        TEXT    NOT NULL,
+    data        TEXT    NOT NULL,
+    metadata    TEXT    NOT NULL,
+    hash        TEXT    NOT NULL,
+    recorded_at TEXT    NOT NULL,
+    UNIQUE (stream, revision)
+  );
+  CREATE INDEX IF NOT EXISTS events_recorded_at ON events (recorded_at, position);
+  CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+  CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+`;
+
+const COLUMNS = 'position, event_id, stream, revision, type, data, metadata, hash';
+
+/** A row as better-sqlite3 returns it with safe integers on: every INTEGER is a bigint. */
+interface EventRow {
+  position: bigint;
+  event_id: string;
+  stream: string;
+  revision: bigint;
+  type: string;
+  data: string;
+  metadata: string;
+  hash: string;
+}
+
+interface PreparedEvent {
+  id: string;
+  type: string;
+  data: JsonObject;
+  dataJson: string;
+  metadata: JsonObject;
+  recordedAt: string;
+}
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+/**
+ * The SQLite event store (DESIGN §5): one file in WAL mode with `synchronous=FULL`, one `BEGIN IMMEDIATE`
+ * transaction per append so that appends from several connections or processes sharing the file serialise.
+ * Positions are the table's AUTOINCREMENT rowid, read as bigint. Because writers are serialised and a
+ * position is taken inside the writing transaction, positions become visible in increasing order: a reader
+ * that has seen position p never later sees a new event below p, which is what makes `position > last` a
+ * gap-free subscription cursor.
+ *
+ * better-sqlite3 is synchronous: an append blocks the event loop for its transaction (and, if another process
+ * holds the write lock, for up to `busyTimeoutMs`).
+ */
+export class SqliteEventStore extends EventStore {
+  private readonly subscriptions = new Set<SqliteSubscription>();
+  private readonly waiting = new Set<SqliteSubscription>();
+  private pollTimer: ReturnType<typeof setInterval> | undefined;
+  private closed = false;
+  private readonly sql: Record<
+    | 'streamHead'
+    | 'logHeadRecordedAt'
+    | 'byId'
+    | 'insert'
+    | 'streamPage'
+    | 'allPage'
+    | 'headPosition'
+    | 'count'
+    | 'positionAt',
+    Statement
+  >;
+  private readonly appendTransaction: (
+    stream: string,
+    events: PreparedEvent[],
+    expected: ExpectedRevision,
+  ) => AppendResult & { written: boolean };
+
+  private constructor(
+    readonly file: string,
+    private readonly db: Database.Database,
+    private readonly options: Required<SqliteEventStoreOptions>,
+  ) {
+    super();
+    const prepare = (source: string): Statement => db.prepare<unknown[], unknown>(source);
+    this.sql = {
+      streamHead: prepare(
+        'SELECT revision, position, hash FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1',
+      ),
+      logHeadRecordedAt: prepare('SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1'),
+      byId: prepare('SELECT stream, revision, position FROM events WHERE event_id = ?'),
+      insert: prepare(
+        `INSERT INTO events (event_id, stream, revision, type, data, metadata, hash, recorded_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      streamPage: prepare(
+        `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
+      ),
+      allPage: prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
+      headPosition: prepare('SELECT coalesce(max(position), 0) AS head FROM events'),
+      count: prepare('SELECT count(*) AS n FROM events'),
+      positionAt: prepare(
+        'SELECT position FROM events WHERE recorded_at <= ? ORDER BY recorded_at DESC, position DESC LIMIT 1',
+      ),
+    };
+    const transaction = db.transaction(
+      (stream: string, events: PreparedEvent[], expected: ExpectedRevision) =>
+        this.appendInTransaction(stream, events, expected),
+    );
+    this.appendTransaction = (stream, events, expected) => transaction.immediate(stream, events, expected);
+  }
+
+  /** Opens (creating if needed) the event store in `file`. Several processes may open the same file. */
+  static open(file: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
+    const resolved: Required<SqliteEventStoreOptions> = {
+      busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+      pollIntervalMs: options.pollIntervalMs ?? 25,
+      pageSize: options.pageSize ?? 500,
+    };
+    for (const [name, value] of Object.entries(resolved)) {
+      const min = name === 'busyTimeoutMs' ? 0 : 1;
+      if (!Number.isInteger(value) || value < min) {
+        throw new RangeError(`SqliteEventStore: option ${name} must be an integer >= ${min}, got ${value}`);
+      }
+    }
+    const db = new Database(file, { timeout: resolved.busyTimeoutMs });
+    try {
+      db.pragma(`busy_timeout = ${resolved.busyTimeoutMs}`);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.defaultSafeIntegers(true);
+      db.transaction(() => {
+        const version = Number(db.pragma('user_version', { simple: true }));
+        if (version > SCHEMA_VERSION) {
+          throw new Error(`${file}: event store schema version ${version} is newer than this code knows`);
+        }
+        db.exec(SCHEMA);
+        if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      }).immediate();
+      return new SqliteEventStore(file, db, resolved);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  override async appendToStream(
+    stream: string,
+    events: EventToAppend[],
+    options: { expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult> {
+    this.assertOpen();
+    assertStreamName(stream);
+    assertExpectedRevision(options.expectedRevision);
+    const prepared = events.map(prepareEvent);
+    const result = this.appendTransaction(stream, prepared, options.expectedRevision);
+    if (result.written) this.wakeAll();
+    return { nextRevision: result.nextRevision, position: result.position };
+  }
+
+  private appendInTransaction(
+    stream: string,
+    events: PreparedEvent[],
+    expected: ExpectedRevision,
+  ): AppendResult & { written: boolean } {
+    const head = this.sql.streamHead.get(stream) as
+      { revision: bigint; position: bigint; hash: string } | undefined;
+    const current = head === undefined ? -1 : Number(head.revision);
+
+    const retried = this.findIdempotentRetry(stream, events);
+    if (retried) return { ...retried, written: false };
+
+    checkExpectedRevision(stream, expected, current);
+    if (events.length === 0) return { nextRevision: current, position: head?.position ?? 0n, written: false };
+
+    const logHead = this.sql.logHeadRecordedAt.get() as { recorded_at: string } | undefined;
+    let recordedFloor = logHead?.recorded_at ?? '';
+    let prevHash = head?.hash ?? null;
+    let revision = current;
+    let position = 0n;
+    for (const event of events) {
+      revision += 1;
+      const metadata = { ...event.metadata, prevHash };
+      const hash = computeEventHash({
+        stream,
+        revision,
+        type: event.type,
+        data: event.data,
+        metadata,
+        prevHash,
+      });
+      if (event.recordedAt > recordedFloor) recordedFloor = event.recordedAt;
+      const info = this.sql.insert.run(
+        event.id,
+        stream,
+        revision,
+        event.type,
+        event.dataJson,
+        canonicalJson(metadata),
+        hash,
+        recordedFloor,
+      );
+      position = BigInt(info.lastInsertRowid);
+      prevHash = hash;
+    }
+    return { nextRevision: revision, position, written: true };
+  }
+
+  /**
+   * EventStoreDB's idempotent retry: when every id of the batch is already stored in this stream, in batch
+   * order at consecutive revisions, the append succeeds whatever its expected revision and stores nothing.
+   * Any other overlap with stored ids is an `EventIdConflictError`.
+   */
+  private findIdempotentRetry(stream: string, events: PreparedEvent[]): AppendResult | undefined {
+    const seen = new Set<string>();
+    const stored: { stream: string; revision: bigint; position: bigint }[] = [];
+    let missing: string | undefined;
+    for (const event of events) {
+      if (seen.has(event.id)) throw new EventIdConflictError(stream, event.id, 'appears twice in the batch');
+      seen.add(event.id);
+      const row = this.sql.byId.get(event.id) as (typeof stored)[number] | undefined;
+      if (row === undefined) {
+        missing ??= event.id;
+        continue;
+      }
+      if (row.stream !== stream) {
+        throw new EventIdConflictError(stream, event.id, `is already stored in stream ${row.stream}`);
+      }
+      stored.push(row);
+    }
+    if (stored.length === 0) return undefined;
+    if (missing !== undefined) {
+      throw new EventIdConflictError(
+        stream,
+        missing,
+        `is new but ${stored.length} other event(s) of the batch are already stored: not an idempotent retry`,
+      );
+    }
+    for (let i = 1; i < stored.length; i++) {
+      if (stored[i].revision !== stored[i - 1].revision + 1n) {
+        throw new EventIdConflictError(
+          stream,
+          events[i].id,
+          'is stored, but not right after the previous event of the batch: not an idempotent retry',
+        );
+      }
+    }
+    const last = stored[stored.length - 1];
+    return { nextRevision: Number(last.revision), position: last.position };
+  }
+
+  override async *readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    let fromRevision = options.fromRevision ?? 0;
+    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    assertCount('fromRevision', fromRevision);
+    assertCount('maxCount', remaining);
+    while (remaining > 0) {
+      this.assertOpen();
+      const limit = Math.min(this.options.pageSize, remaining);
+      const rows = this.sql.streamPage.all(stream, fromRevision, limit) as EventRow[];
+      for (const row of rows) yield toRecordedEvent(row);
+      if (rows.length < limit) return;
+      remaining -= rows.length;
+      fromRevision = Number(rows[rows.length - 1].revision) + 1;
+    }
+  }
+
+  override async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    let after = options.fromPosition ?? 0n;
+    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    assertCount('maxCount', remaining);
+    while (remaining > 0) {
+      const limit = Math.min(this.options.pageSize, remaining);
+      const rows = this.pageAfter(after, limit);
+      for (const row of rows) yield row;
+      if (rows.length < limit) return;
+      remaining -= rows.length;
+      after = rows[rows.length - 1].position;
+    }
+  }
+
+  override subscribeToAll(options: SubscribeOptions = {}): Subscription {
+    this.assertOpen();
+    const subscription = new SqliteSubscription(options.fromPosition ?? 0n, {
+      page: (after) => this.pageAfter(after, this.options.pageSize),
+      waitForMore: (s, waiting) => this.setWaiting(s, waiting),
+      closed: (s) => {
+        this.setWaiting(s, false);
+        this.subscriptions.delete(s);
+      },
+    });
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  override async headPosition(): Promise<Position> {
+    return this.readHead();
+  }
+
+  /** how many events the log holds */
+  async eventCount(): Promise<number> {
+    this.assertOpen();
+    return Number((this.sql.count.get() as { n: bigint }).n);
+  }
+
+  /**
+   * The last position recorded at or before `recordedAt` (any ISO-8601 instant), 0n if none. The recorded
+   * time of an event is its `metadata.recordedAt`, except that the store never lets it go backwards along
+   * the log: an event stamped earlier than its predecessor (clock skew between writers) counts as recorded
+   * at its predecessor's time. So `readAll` up to the returned position is exactly the log as it stood then.
+   */
+  async positionAt(recordedAt: string): Promise<Position> {
+    this.assertOpen();
+    const row = this.sql.positionAt.get(toIsoInstant(recordedAt, 'recordedAt')) as
+      { position: bigint } | undefined;
+    return row?.position ?? 0n;
+  }
+
+  /** The connection's durability settings, for diagnostics and tests. */
+  pragmas(): SqlitePragmas {
+    this.assertOpen();
+    const levels = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
+    return {
+      journalMode: String(this.db.pragma('journal_mode', { simple: true })),
+      synchronous: levels[Number(this.db.pragma('synchronous', { simple: true }))],
+      busyTimeoutMs: Number(this.db.pragma('busy_timeout', { simple: true })),
+    };
+  }
+
+  /** Ends every open subscription, stops polling and closes the file. Idempotent. */
+  override async close(): Promise<void> {
+    if (this.closed) return;
+    for (const subscription of [...this.subscriptions]) await subscription.close();
+    this.stopPolling();
+    this.closed = true;
+    this.db.close();
+  }
+
+  private pageAfter(after: Position, limit: number): RecordedEvent[] {
+    this.assertOpen();
+    return (this.sql.allPage.all(after, limit) as EventRow[]).map(toRecordedEvent);
+  }
+
+  private readHead(): Position {
+    this.assertOpen();
+    return (this.sql.headPosition.get() as { head: bigint }).head;
+  }
+
+  private setWaiting(subscription: SqliteSubscription, waiting: boolean): void {
+    if (waiting) this.waiting.add(subscription);
+    else this.waiting.delete(subscription);
+    if (this.waiting.size > 0 && this.pollTimer === undefined && !this.closed) {
+      this.pollTimer = setInterval(() => this.poll(), this.options.pollIntervalMs);
+    } else if (this.waiting.size === 0) {
+      this.stopPolling();
+    }
+  }
+
+  /** Wakes the waiting subscriptions that are behind the head: it catches appends by other connections. */
+  private poll(): void {
+    if (this.closed) return this.stopPolling();
+    const head = this.readHead();
+    for (const subscription of [...this.waiting]) {
+      if (subscription.lastPosition < head) subscription.wake();
+    }
+  }
+
+  private stopPolling(): void {
+    if (this.pollTimer !== undefined) clearInterval(this.pollTimer);
+    this.pollTimer = undefined;
+  }
+
+  /** In-process appends wake subscribers at once, without waiting for the poll. */
+  private wakeAll(): void {
+    for (const subscription of [...this.waiting]) subscription.wake();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error(`SqliteEventStore(${this.file}) is closed`);
+  }
+}
+
+interface SubscriptionSource {
+  /** the next events after `after`, at most one page */
+  page(after: Position): RecordedEvent[];
+  waitForMore(subscription: SqliteSubscription, waiting: boolean): void;
+  closed(subscription: SqliteSubscription): void;
+}
+
+/**
+ * A pull-based catch-up subscription: each `next()` serves from a buffer of at most one page, and queries
+ * `position > lastPosition` only when the buffer is empty, so catch-up and live delivery are the same loop and
+ * the hand-over can neither skip nor repeat an event. With nothing new it waits for a wake-up (an in-process
+ * append, or the store's poll seeing a higher head). A single consumer: `next()` calls are served in order.
+ */
+class SqliteSubscription implements Subscription, AsyncIterator<RecordedEvent> {
+  private buffer: RecordedEvent[] = [];
+  private isClosed = false;
+  private wakeUp: (() => void) | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    public lastPosition: Position,
+    private readonly source: SubscriptionSource,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<RecordedEvent>> {
+    const result = this.queue.then(() => this.pull());
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async return(): Promise<IteratorResult<RecordedEvent>> {
+    await this.close();
+    return { done: true, value: undefined };
+  }
+
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.buffer = [];
+    this.source.closed(this);
+    this.wake();
+  }
+
+  wake(): void {
+    const wakeUp = this.wakeUp;
+    this.wakeUp = undefined;
+    wakeUp?.();
+  }
+
+  private async pull(): Promise<IteratorResult<RecordedEvent>> {
+    for (;;) {
+      if (this.isClosed) return { done: true, value: undefined };
+      const event = this.buffer.shift();
+      if (event !== undefined) {
+        this.lastPosition = event.position;
+        return { done: false, value: event };
+      }
+      this.buffer = this.source.page(this.lastPosition);
+      if (this.buffer.length > 0) continue;
+      // Nothing after lastPosition. Registering the wake-up is synchronous with the query above, so no
+      // in-process append can slip in between; appends by other connections are caught by the poll.
+      await new Promise<void>((resolve) => {
+        this.wakeUp = resolve;
+        this.source.waitForMore(this, true);
+      });
+      if (!this.isClosed) this.source.waitForMore(this, false);
+    }
+  }
+}
+
+function prepareEvent(event: EventToAppend, index: number): PreparedEvent {
+  const where = `event ${index}`;
+  if (typeof event.id !== 'string' || event.id === '') throw new TypeError(`${where}: id must be non-empty`);
+  if (typeof event.type !== 'string' || event.type === '') {
+    throw new TypeError(`${where} (${event.id}): type must be a non-empty string`);
+  }
+  const data = toJsonObject(event.data, `${where} (${event.id}) data`);
+  const { prevHash: _prevHash, hash: _hash, ...rest } = event.metadata as Record<string, unknown>;
+  const metadata = toJsonObject(rest, `${where} (${event.id}) metadata`);
+  const recordedAt = toIsoInstant(event.metadata.recordedAt, `${where} (${event.id}) metadata.recordedAt`);
+  return { id: event.id, type: event.type, data, dataJson: canonicalJson(data), metadata, recordedAt };
+}
+
+/** The value as it reads back from storage (a JSON round trip), so hashes can be recomputed from what's read. */
+function toJsonObject(value: unknown, what: string): JsonObject {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`${what} must be a JSON object`);
+  }
+  canonicalJson(value); // rejects NaN, Infinity, bigint, class instances, ... rather than storing them mangled
+  return JSON.parse(JSON.stringify(value)) as JsonObject;
+}
+
+function toIsoInstant(value: unknown, what: string): string {
+  const millis = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(millis)) throw new TypeError(`${what} must be an ISO-8601 instant, got ${String(value)}`);
+  return new Date(millis).toISOString();
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  const metadata = JSON.parse(row.metadata) as Omit<RecordedEvent['metadata'], 'hash'>;
+  return {
+    id: row.event_id,
+    stream: row.stream,
+    revision: Number(row.revision),
+    position: row.position,
+    type: row.type,
+    data: JSON.parse(row.data) as JsonObject,
+    metadata: { ...metadata, hash: row.hash },
+  };
+}
+
+function assertStreamName(stream: string): void {
+  if (typeof stream !== 'string' || stream.trim() === '') {
+    throw new TypeError('stream name must be a non-empty string');
+  }
+}
+
+function assertExpectedRevision(expected: ExpectedRevision): void {
+  if (expected === 'any' || expected === 'no_stream' || expected === 'stream_exists') return;
+  if (typeof expected === 'number' && Number.isSafeInteger(expected) && expected >= 0) return;
+  throw new RangeError(
+    `expectedRevision must be a revision (integer >= 0), 'no_stream', 'stream_exists' or 'any', got ${String(expected)}`,
+  );
+}
+
+function assertCount(name: string, value: number): void {
+  if (value !== Number.POSITIVE_INFINITY && !(Number.isSafeInteger(value) && value >= 0)) {
+    throw new RangeError(`${name} must be an integer >= 0, got ${value}`);
+  }
+}
+
+function checkExpectedRevision(stream: string, expected: ExpectedRevision, current: number): void {
+  const ok =
+    expected === 'any' ||
+    (expected === 'no_stream' && current === -1) ||
+    (expected === 'stream_exists' && current !== -1) ||
+    expected === current;
+  if (!ok) throw new WrongExpectedRevisionError(stream, expected, current);
+}
