@@ -12,7 +12,7 @@ const moduleNameMapper = {
   '^(\\.{1,2}/.*)\\.js$': '$1',
 };
 
-const tier = (name, timeout) => ({
+const tier = (name) => ({
   displayName: name,
   rootDir: '.',
   testEnvironment: 'node',
@@ -23,9 +23,10 @@ const tier = (name, timeout) => ({
   },
   testMatch: [`<rootDir>/{apps,libs,test}/**/*.${name}.spec.ts`],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-  ...(timeout ? { testTimeout: timeout } : {}),
 });
 
 export default {
-  projects: [tier('unit'), tier('int', 30000), tier('e2e', 60000)],
+  // testTimeout is global in Jest: crash tests start real processes, so it is generous.
+  testTimeout: 60000,
+  projects: [tier('unit'), tier('int'), tier('e2e')],
 };

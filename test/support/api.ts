@@ -21,6 +21,7 @@ export class TestApi {
   static async start(env: Record<string, string> = {}, dataDir?: string): Promise<TestApi> {
     const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'communique-e2e-'));
     const config = loadConfig({ COMMUNIQUE_DEMO: 'false', COMMUNIQUE_DATA_DIR: dir, ...env });
+    process.env.COMMUNIQUE_LOG ??= 'silent';
     const app = await createApp(config);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();

@@ -4,6 +4,7 @@ import { statementStream, type ReferenceData } from '#domain';
 import { EventStore, type Position } from '#event-store';
 import { ProjectionRunner } from '#projections';
 import { ReadModel, type TimelinePage, type TimelineRequest } from '#read-model';
+import type { StatementConnectionType } from '../graphql/statement.types.js';
 import { APP_CONFIG } from '../infrastructure/tokens.js';
 import type { AppConfig } from '../config/app-config.js';
 import { REFERENCE_DATA } from '../infrastructure/tokens.js';
@@ -59,17 +60,17 @@ export class StatementQueries {
     return this.readModel.statement(id);
   }
 
-  async countryTimeline(country: string, args: TimelineArgs): Promise<TimelinePage> {
+  async countryTimeline(country: string, args: TimelineArgs): Promise<StatementConnectionType> {
     const code = this.country(country, 'country');
     const request = this.request(args);
     await this.reach(args.minPosition);
-    return this.readModel.countryTimeline(code, request);
+    return connection(this.readModel.countryTimeline(code, request));
   }
 
-  async topicTimeline(topic: string, args: TimelineArgs): Promise<TimelinePage> {
+  async topicTimeline(topic: string, args: TimelineArgs): Promise<StatementConnectionType> {
     const request = this.request(args);
     await this.reach(args.minPosition);
-    return this.readModel.topicTimeline(topic.trim().toLowerCase(), request);
+    return connection(this.readModel.topicTimeline(topic.trim().toLowerCase(), request));
   }
 
   topics(prefix: string | undefined, first: number) {
@@ -115,4 +116,12 @@ export class StatementQueries {
     if (!Number.isInteger(first) || first < 0) throw badUserInput(field, 'must be a non-negative integer');
     return Math.min(first, max);
   }
+}
+
+function connection(page: TimelinePage): StatementConnectionType {
+  return {
+    edges: page.edges,
+    pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+    totalCount: page.totalCount,
+  };
 }
