@@ -215,6 +215,14 @@ describe('statements over GraphQL', () => {
     expect(capped.countryTimeline.pageInfo.hasNextPage).toBe(true);
   });
 
+  it('gives every error a code, also those GraphQL raises before any resolver runs', async () => {
+    const wrongType = await api.gql(RECORD, { input: statementInput({ occurredOn: 2019 }) });
+    expect(wrongType.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(wrongType.errors?.[0]?.message).toContain('occurredOn');
+    const unknownField = await api.gql('{ nothing }');
+    expect(unknownField.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
   it('rejects a malformed cursor naming `after`', async () => {
     const bad = await api.gql(TIMELINE, { country: 'TR', after: 'not-a-cursor' });
     expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });

@@ -4,12 +4,13 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
+import mercurius from 'mercurius';
 import type { FastifyRequest } from 'fastify';
 import { ProjectionRunner } from '#projections';
 import { ReadModel } from '#read-model';
 import type { AppConfig } from './config/app-config.js';
 import { DemoLoader } from './demo/demo-loader.js';
-import { GraphQLErrorFilter, InputValidationPipe } from './graphql/errors.js';
+import { GraphQLErrorFilter, InputValidationPipe, withErrorCode } from './graphql/errors.js';
 import { StatementLoaders, type GraphQLContext } from './graphql/statement-loaders.js';
 import { HealthController } from './health/health.controller.js';
 import { PersistenceModule } from './infrastructure/persistence.module.js';
@@ -51,6 +52,11 @@ export class AppModule {
             autoSchemaFile: true,
             path: '/graphql',
             graphiql: !appConfig.production,
+            errorFormatter: (execution, context) => {
+              const formatted = mercurius.defaultErrorFormatter(execution, context);
+              const errors = formatted.response.errors?.map(withErrorCode);
+              return { ...formatted, response: { ...formatted.response, errors } };
+            },
             context: (request: FastifyRequest): GraphQLContext => ({
               loaders: new StatementLoaders(readModel),
               requestId: headerValue(request.headers['x-request-id']) ?? randomUUID(),

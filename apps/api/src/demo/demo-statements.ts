@@ -41,7 +41,7 @@ export const demoStatements: DemoStatement[] = [
       },
       targets: ['CN'],
       topics: ['xinjiang', 'uyghurs', 'human-rights', 'china-turkey-relations'],
-      kind: 'DISAPPROVE',
+      cameoCode: '110',
       text: 'Turkey raised its concern over the situation of the Uyghurs in Xinjiang before the UN Human Rights Council.',
       attribution: 'SUMMARY',
       language: 'en',
@@ -133,7 +133,7 @@ export const demoStatements: DemoStatement[] = [
       occurredOn: '2019-05',
       speaker: { name: 'Government of China', country: 'CN' },
       topics: ['xinjiang', 'counter-terrorism', 'uyghurs'],
-      kind: 'STATEMENT',
+      cameoCode: '010',
       text:
         'Beijing says its de-radicalisation work in Xinjiang has brought unprecedented stability, citing the ' +
         'absence of violent attacks in roughly the past two years.',

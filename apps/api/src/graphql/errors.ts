@@ -7,7 +7,7 @@ import {
   type ValidationError as ClassValidatorError,
 } from '@nestjs/common';
 import type { GqlExceptionFilter } from '@nestjs/graphql';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { DomainError, StatementConflictError, ValidationError } from '#domain';
 import { InvalidCursorError } from '#read-model';
 
@@ -111,4 +111,14 @@ export class GraphQLErrorFilter implements GqlExceptionFilter {
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
     });
   }
+}
+
+/**
+ * Errors that never reached a resolver (a document that does not parse or validate, variables of the wrong
+ * type) come from GraphQL itself without a code; give them one so that every error has `extensions.code`.
+ */
+export function withErrorCode(error: GraphQLFormattedError): GraphQLFormattedError {
+  if (error.extensions?.code) return error;
+  const code = error.message.startsWith('Variable "$') ? 'BAD_USER_INPUT' : 'GRAPHQL_VALIDATION_FAILED';
+  return { ...error, extensions: { ...error.extensions, code } };
 }
