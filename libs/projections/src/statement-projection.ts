@@ -1,11 +1,13 @@
 import {
   COUNTRY_ROLES,
   STATEMENT_EVENT_TYPES,
-  assertNever,
+  evolve,
+  initialStatementState,
   statementIdOf,
   type CountryRole,
   type StatementEvent,
   type StatementEventType,
+  type StatementState,
 } from '#domain';
 import type { RecordedEvent } from '#event-store';
 import type { CountryEntry, ReadModel, ReadModelWrite, StatementView, TopicEntry } from '#read-model';
@@ -15,8 +17,8 @@ import type { CountryEntry, ReadModel, ReadModelWrite, StatementView, TopicEntry
  * writes one event causes, given the statement's current view. No SQL here (that is the read model's), no
  * I/O: the runner reads `current`, calls this, and hands the writes to `ReadModel.apply`.
  *
- * The event semantics mirror the domain's `evolve` (libs/domain): sources are deduplicated by url, tagged
- * topics and response links are appended once in order, untagging removes, retract/restore flip the status.
+ * What an event does to a statement is the domain's `evolve`; this file only turns the resulting view into
+ * row writes.
  */
 
 /** The event as a statement event, or undefined when it is not one (other streams, unknown types). */
@@ -28,7 +30,11 @@ export function statementEventOf(event: RecordedEvent): StatementEvent | undefin
   return { type: event.type as StatementEventType, data: event.data } as unknown as StatementEvent;
 }
 
-/** The view after `event`, or undefined when the event changes nothing the read model keeps. */
+/**
+ * The view after `event`, or undefined when the event changes nothing the read model keeps. The statement's
+ * content follows the domain's own `evolve`, so the read model can never disagree with the decider about
+ * what an event means; this adds only what the read model keeps besides (positions, times).
+ */
 export function evolveStatementView(
   current: StatementView | undefined,
   event: RecordedEvent,
@@ -36,48 +42,38 @@ export function evolveStatementView(
   const statementEvent = statementEventOf(event);
   const id = statementIdOf(event.stream);
   if (statementEvent === undefined || id === undefined) return undefined;
-  const stamp = {
-    version: event.revision + 1,
-    updatedAt: event.metadata.recordedAt,
-    lastPosition: event.position,
-  };
-  if (statementEvent.type === 'StatementRecorded') {
-    return {
-      ...statementEvent.data,
-      id,
-      status: 'ACTIVE',
-      recordedAt: current?.recordedAt ?? event.metadata.recordedAt,
-      respondsTo: current?.respondsTo ?? [],
-      recordedPosition: current?.recordedPosition ?? event.position,
-      ...stamp,
-    };
-  }
   // The decider never emits a change for a statement it has not recorded; a log that holds one anyway is
   // for `audit verify` to report, not for the projection to stop on.
-  if (current === undefined) return undefined;
-  const next: StatementView = { ...current, ...stamp };
-  switch (statementEvent.type) {
-    case 'StatementCorrected':
-      return { ...next, ...statementEvent.data.changes };
-    case 'StatementSourceAdded': {
-      const { source } = statementEvent.data;
-      return current.sources.some((s) => s.url === source.url)
-        ? next
-        : { ...next, sources: [...current.sources, source] };
-    }
-    case 'StatementTopicsTagged':
-      return { ...next, topics: appendNew(current.topics, statementEvent.data.topics) };
-    case 'StatementTopicsUntagged':
-      return { ...next, topics: current.topics.filter((t) => !statementEvent.data.topics.includes(t)) };
-    case 'StatementResponseLinked':
-      return { ...next, respondsTo: appendNew(current.respondsTo, [statementEvent.data.respondsTo]) };
-    case 'StatementRetracted':
-      return { ...next, status: 'RETRACTED' };
-    case 'StatementRestored':
-      return { ...next, status: 'ACTIVE' };
-    default:
-      return assertNever(statementEvent);
-  }
+  if (current === undefined && statementEvent.type !== 'StatementRecorded') return undefined;
+  const state = evolve(stateOf(current), statementEvent);
+  if (!state.exists) return undefined;
+  return {
+    ...state.statement,
+    id,
+    status: state.status,
+    respondsTo: state.respondsTo,
+    version: event.revision + 1,
+    recordedAt: current?.recordedAt ?? event.metadata.recordedAt,
+    updatedAt: event.metadata.recordedAt,
+    recordedPosition: current?.recordedPosition ?? event.position,
+    lastPosition: event.position,
+  };
+}
+
+/** The decider state a view stands for (`recorded` is not kept by the read model and not needed here). */
+function stateOf(view: StatementView | undefined): StatementState {
+  if (view === undefined) return initialStatementState;
+  const {
+    status,
+    version,
+    respondsTo,
+    recordedAt: _recordedAt,
+    updatedAt: _updatedAt,
+    recordedPosition: _recordedPosition,
+    lastPosition: _lastPosition,
+    ...statement
+  } = view;
+  return { exists: true, statement, status, version, respondsTo, recorded: statement };
 }
 
 /**
@@ -196,8 +192,4 @@ function sameEntry(a: CountryEntry | TopicEntry | undefined, b: CountryEntry | T
     a.recordedPosition === b.recordedPosition &&
     rolesOf(a) === rolesOf(b)
   );
-}
-
-function appendNew<T>(list: readonly T[], items: readonly T[]): T[] {
-  return [...list, ...items.filter((item, index) => !list.includes(item) && items.indexOf(item) === index)];
 }

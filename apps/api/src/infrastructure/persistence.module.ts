@@ -62,7 +62,15 @@ export class PersistenceModule {
         {
           provide: ProjectionRunner,
           inject: [EventStore, ReadModel],
-          useFactory: (store: EventStore, readModel: ReadModel) => new ProjectionRunner(store, readModel),
+          useFactory: (store: EventStore, readModel: ReadModel) => {
+            const logger = new Logger('Projections');
+            return new ProjectionRunner(store, readModel, {
+              onError: (error) =>
+                logger.error(
+                  `live projection: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+                ),
+            });
+          },
         },
         PersistenceShutdown,
       ],
