@@ -215,6 +215,37 @@ describe('statements over GraphQL', () => {
     expect(capped.countryTimeline.pageInfo.hasNextPage).toBe(true);
   });
 
+  it('follows tagging and untagging on topic timelines and topic counts, and reports projection status', async () => {
+    const a = await record({ topics: ['xinjiang'] });
+    const b = await record({ topics: ['xinjiang', 'sovereignty'] });
+    await api.ok(`mutation($id: ID!) { tagStatement(id: $id, topics: ["Counter-Terrorism"]) { version } }`, {
+      id: a.statement.id,
+    });
+    await api.ok(`mutation($id: ID!) { untagStatement(id: $id, topics: ["xinjiang"]) { version } }`, {
+      id: b.statement.id,
+    });
+    const topicIds = async (topic: string) =>
+      (
+        await api.ok<{ topicTimeline: { edges: { node: { id: string } }[] } }>(
+          `query($topic: String!) { topicTimeline(topic: $topic) { edges { node { id } } } }`,
+          { topic },
+        )
+      ).topicTimeline.edges.map((e) => e.node.id);
+    expect(await topicIds('xinjiang')).toEqual([a.statement.id]);
+    expect(await topicIds('counter-terrorism')).toEqual([a.statement.id]);
+    expect(await topicIds('SOVEREIGNTY')).toEqual([b.statement.id]);
+    const { topics, projections } = await api.ok<{
+      topics: { topic: string; count: number }[];
+      projections: { name: string; checkpoint: string; head: string; lag: number; live: boolean }[];
+    }>('{ topics { topic count } projections { name checkpoint head lag live } }');
+    expect(topics).toEqual([
+      { topic: 'counter-terrorism', count: 1 },
+      { topic: 'sovereignty', count: 1 },
+      { topic: 'xinjiang', count: 1 },
+    ]);
+    expect(projections).toEqual([{ name: 'statements', checkpoint: '4', head: '4', lag: 0, live: true }]);
+  });
+
   it('gives every error a code, also those GraphQL raises before any resolver runs', async () => {
     const wrongType = await api.gql(RECORD, { input: statementInput({ occurredOn: 2019 }) });
     expect(wrongType.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

@@ -22,7 +22,10 @@ const input = {
   sources: [{ url: 'https://example.org/crash' }],
 };
 const result = await executeStatementCommand(
-  new RecordStatementCommand(id, input, { principal: 'crash-test', correlationId: 'crash-test' }),
+  new RecordStatementCommand({ type: 'RecordStatement', id, input }, undefined, {
+    principal: 'crash-test',
+    correlationId: 'crash-test',
+  }),
   repository,
   referenceData,
 );

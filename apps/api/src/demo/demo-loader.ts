@@ -21,10 +21,15 @@ export class DemoLoader {
     if (!this.config.demo || (await this.store.headPosition()) > 0n) return 0;
     const context = { principal: 'demo', correlationId: 'demo-data-set' };
     for (const { id, input } of demoStatements) {
-      await this.mutations.run(new RecordStatementCommand(id, input, context));
+      await this.mutations.run(
+        new RecordStatementCommand({ type: 'RecordStatement', id, input }, undefined, context),
+      );
     }
     for (const { id, respondsTo } of demoStatements) {
-      if (respondsTo) await this.mutations.run(new LinkResponseCommand(id, respondsTo, context));
+      if (respondsTo)
+        await this.mutations.run(
+          new LinkResponseCommand({ type: 'LinkResponse', id, respondsTo }, undefined, context),
+        );
     }
     this.logger.log(
       `loaded ${demoStatements.length} demo statements (set COMMUNIQUE_DEMO=false to start empty)`,

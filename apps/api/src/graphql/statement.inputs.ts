@@ -16,6 +16,7 @@ import {
 } from 'class-validator';
 import {
   ATTRIBUTIONS,
+  LIMITS,
   COUNTRY_ROLES,
   STATEMENT_KINDS,
   type Attribution,
@@ -30,11 +31,11 @@ import { CountryCodeScalar, DateTimeScalar, PartialDateScalar } from './scalars.
  * built; the domain then checks meaning (real dates, known countries, CAMEO codes) and normalises.
  */
 
-const LIST_MAX = 50;
-const NAME_MAX = 200;
-const TEXT_MAX = 10_000;
-const URL_MAX = 2_048;
-const TOPIC_MAX = 64;
+const LIST_MAX = Math.max(LIMITS.countries, LIMITS.topics, LIMITS.sources);
+const NAME_MAX = LIMITS.name;
+const TEXT_MAX = LIMITS.text;
+const URL_MAX = LIMITS.url;
+const TOPIC_MAX = LIMITS.topic;
 
 @InputType()
 export class ActorInput {
@@ -141,7 +142,7 @@ export class CorrectStatementInput extends PartialType(OmitType(RecordStatementI
   @Field({ description: 'why the statement is corrected' })
   @IsString()
   @MinLength(1)
-  @MaxLength(1_000)
+  @MaxLength(LIMITS.reason)
   reason!: string;
 }
 

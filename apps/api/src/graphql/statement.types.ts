@@ -111,5 +111,11 @@ export class ProjectionStatus {
   @Field() name!: string;
   @Field(() => PositionScalar, { nullable: true }) checkpoint!: bigint | null;
   @Field(() => PositionScalar, { nullable: true }) head!: bigint | null;
-  @Field(() => Int) lag!: number;
+  @Field(() => Int, { description: 'events in the log not yet applied' }) lag!: number;
+  @Field({ description: 'whether the projection follows the log live' }) live!: boolean;
+  @Field(() => String, {
+    nullable: true,
+    description: 'the last error of the live loop, if it has not recovered',
+  })
+  lastError!: string | null;
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { GraphQLError } from 'graphql';
-import { statementStream, type ReferenceData } from '#domain';
+import { LIMITS, statementStream, type ReferenceData } from '#domain';
 import { EventStore, type Position } from '#event-store';
 import { ProjectionRunner } from '#projections';
 import { ReadModel, type TimelinePage, type TimelineRequest } from '#read-model';
@@ -11,8 +11,9 @@ import { REFERENCE_DATA } from '../infrastructure/tokens.js';
 import { badUserInput } from '../graphql/errors.js';
 import type { StatementEventType } from '../graphql/statement.types.js';
 
-/** Largest page a client may ask for (DESIGN §8). */
+/** Largest timeline page a client may ask for (DESIGN §8); a larger `first` is capped. */
 export const MAX_PAGE_SIZE = 100;
+const MAX_TOPICS = 1000;
 
 export interface TimelineArgs {
   filter?: TimelineRequest['filter'];
@@ -68,13 +69,22 @@ export class StatementQueries {
   }
 
   async topicTimeline(topic: string, args: TimelineArgs): Promise<StatementConnectionType> {
+    const slug = this.topic(topic, 'topic');
     const request = this.request(args);
     await this.reach(args.minPosition);
-    return connection(this.readModel.topicTimeline(topic.trim().toLowerCase(), request));
+    return connection(this.readModel.topicTimeline(slug, request));
   }
 
   topics(prefix: string | undefined, first: number) {
-    return this.readModel.topics(prefix?.trim().toLowerCase(), this.pageSize(first, 'first', 1000));
+    const slugPrefix = prefix === undefined ? undefined : this.topic(prefix, 'prefix');
+    return this.readModel.topics(slugPrefix, this.pageSize(first, 'first', MAX_TOPICS));
+  }
+
+  /** Topics are looked up as stored: trimmed and lower-cased (the domain's slug rule). */
+  private topic(input: string, field: string): string {
+    const slug = input.trim().toLowerCase();
+    if (slug.length > LIMITS.topic) throw badUserInput(field, `longer than ${LIMITS.topic} characters`);
+    return slug;
   }
 
   async history(id: string): Promise<StatementEventType[]> {

@@ -139,9 +139,13 @@ export class StatementResolver {
     @Args('input') input: RecordStatementInput,
     @Context() context: GraphQLContext,
   ): Promise<StatementResult> {
-    const { id, ...fields } = input;
+    const { id = this.ids.newId(), ...fields } = input;
     return this.mutations.run(
-      new RecordStatementCommand(id ?? this.ids.newId(), fields as StatementInput, commandContext(context)),
+      new RecordStatementCommand(
+        { type: 'RecordStatement', id, input: fields as StatementInput },
+        undefined,
+        commandContext(context),
+      ),
     );
   }
 
@@ -155,10 +159,8 @@ export class StatementResolver {
     const { reason, ...changes } = input;
     return this.mutations.run(
       new CorrectStatementCommand(
-        id,
+        { type: 'CorrectStatement', id, changes: changes as Partial<StatementInput>, reason },
         expectedVersion ?? undefined,
-        changes as Partial<StatementInput>,
-        reason,
         commandContext(context),
       ),
     );
@@ -172,7 +174,11 @@ export class StatementResolver {
     @Context() context: GraphQLContext,
   ): Promise<StatementResult> {
     return this.mutations.run(
-      new AddStatementSourceCommand(id, expectedVersion ?? undefined, source, commandContext(context)),
+      new AddStatementSourceCommand(
+        { type: 'AddStatementSource', id, source },
+        expectedVersion ?? undefined,
+        commandContext(context),
+      ),
     );
   }
 
@@ -182,7 +188,9 @@ export class StatementResolver {
     @Args('topics', { type: () => [String] }) topics: string[],
     @Context() context: GraphQLContext,
   ): Promise<StatementResult> {
-    return this.mutations.run(new TagStatementCommand(id, topics, commandContext(context)));
+    return this.mutations.run(
+      new TagStatementCommand({ type: 'TagStatement', id, topics }, undefined, commandContext(context)),
+    );
   }
 
   @Mutation(() => StatementResultType)
@@ -191,7 +199,9 @@ export class StatementResolver {
     @Args('topics', { type: () => [String] }) topics: string[],
     @Context() context: GraphQLContext,
   ): Promise<StatementResult> {
-    return this.mutations.run(new UntagStatementCommand(id, topics, commandContext(context)));
+    return this.mutations.run(
+      new UntagStatementCommand({ type: 'UntagStatement', id, topics }, undefined, commandContext(context)),
+    );
   }
 
   @Mutation(() => StatementResultType)
@@ -200,7 +210,9 @@ export class StatementResolver {
     @Args('respondsTo', { type: () => ID }) respondsTo: string,
     @Context() context: GraphQLContext,
   ): Promise<StatementResult> {
-    return this.mutations.run(new LinkResponseCommand(id, respondsTo, commandContext(context)));
+    return this.mutations.run(
+      new LinkResponseCommand({ type: 'LinkResponse', id, respondsTo }, undefined, commandContext(context)),
+    );
   }
 
   @Mutation(() => StatementResultType)
@@ -211,7 +223,11 @@ export class StatementResolver {
     @Context() context: GraphQLContext,
   ): Promise<StatementResult> {
     return this.mutations.run(
-      new RetractStatementCommand(id, expectedVersion ?? undefined, reason, commandContext(context)),
+      new RetractStatementCommand(
+        { type: 'RetractStatement', id, reason },
+        expectedVersion ?? undefined,
+        commandContext(context),
+      ),
     );
   }
 
@@ -221,7 +237,13 @@ export class StatementResolver {
     @Args('reason') reason: string,
     @Context() context: GraphQLContext,
   ): Promise<StatementResult> {
-    return this.mutations.run(new RestoreStatementCommand(id, reason, commandContext(context)));
+    return this.mutations.run(
+      new RestoreStatementCommand(
+        { type: 'RestoreStatement', id, reason },
+        undefined,
+        commandContext(context),
+      ),
+    );
   }
 }
 

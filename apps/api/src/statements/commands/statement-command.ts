@@ -21,18 +21,22 @@ export interface StatementCommandResult {
 }
 
 /**
- * Base of the Nest commands: the statement id, the version the caller expects (optimistic concurrency),
- * and who is asking.
+ * Base of the Nest commands: a domain command, the version the caller expects (optimistic concurrency), and
+ * who is asking. Each mutation has its own subclass because the CommandBus routes by class.
  */
-export abstract class StatementMutation extends Command<StatementCommandResult> {
+export abstract class StatementMutation<
+  C extends StatementCommand = StatementCommand,
+> extends Command<StatementCommandResult> {
   constructor(
-    readonly id: string,
+    readonly command: C,
     readonly expectedVersion: number | undefined,
     readonly context: CommandContext,
   ) {
     super();
   }
-  abstract toDomain(): StatementCommand;
+  get id(): string {
+    return this.command.id;
+  }
   /** checks that need other streams (e.g. that a linked statement exists); the default has none */
   async verify(_repository: StatementRepository): Promise<void> {}
 }
@@ -50,14 +54,13 @@ export async function executeStatementCommand(
   repository: StatementRepository,
   reference: ReferenceData,
 ): Promise<StatementCommandResult> {
-  const domainCommand = command.toDomain();
   await command.verify(repository);
   for (let attempt = 1; ; attempt++) {
     const { state, revision, lastPosition } = await repository.load(command.id);
     if (command.expectedVersion !== undefined && command.expectedVersion !== state.version) {
       throw staleVersion(command.id, command.expectedVersion, state.version);
     }
-    const events = decide(domainCommand, state, reference);
+    const events = decide(command.command, state, reference);
     if (events.length === 0) {
       return { id: command.id, version: state.version, position: lastPosition, events };
     }
