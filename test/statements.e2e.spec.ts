@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ReadModel } from '#read-model';
 import { RECORD, STATEMENT_FIELDS, TestApi, statementInput } from './support/api.js';
 
 interface Recorded {
@@ -25,7 +26,7 @@ const CORRECT = `mutation($id: ID!, $expectedVersion: Int, $input: CorrectStatem
 describe('statements over GraphQL', () => {
   let api: TestApi;
   beforeEach(async () => {
-    api = await TestApi.start();
+    api = await TestApi.start({ COMMUNIQUE_MIN_POSITION_TIMEOUT_MS: '200' });
   });
   afterEach(async () => {
     await api.stop();
@@ -173,11 +174,25 @@ describe('statements over GraphQL', () => {
       id: a.statement.id,
     });
     expect(self.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'respondsTo' });
+    for (let i = 0; i < 5; i++) await record({ text: `more ${i}` });
+    const readModel = api.app.get(ReadModel);
+    const calls = { statements: 0, responsesTo: 0 };
+    for (const method of ['statements', 'responsesTo'] as const) {
+      const original = readModel[method].bind(readModel) as (...args: unknown[]) => never;
+      Object.assign(readModel, {
+        [method]: (...args: unknown[]) => {
+          calls[method]++;
+          return original(...args);
+        },
+      });
+    }
     const { countryTimeline } = await api.ok<{
       countryTimeline: {
         edges: { node: { id: string; respondsTo: { id: string }[]; responses: { id: string }[] } }[];
       };
     }>(`{ countryTimeline(country: "TR") { edges { node { id respondsTo { id } responses { id } } } } }`);
+    expect(countryTimeline.edges).toHaveLength(7);
+    expect(calls).toEqual({ statements: 1, responsesTo: 1 });
     const byId = new Map(countryTimeline.edges.map((e) => [e.node.id, e.node]));
     expect(byId.get(a.statement.id)?.responses).toEqual([{ id: b.statement.id }]);
     expect(byId.get(b.statement.id)?.respondsTo).toEqual([{ id: a.statement.id }]);
@@ -244,6 +259,32 @@ describe('statements over GraphQL', () => {
       { topic: 'xinjiang', count: 1 },
     ]);
     expect(projections).toEqual([{ name: 'statements', checkpoint: '4', head: '4', lag: 0, live: true }]);
+  });
+
+  it('waits for minPosition before answering, and says TIMEOUT when the read model does not reach it in time', async () => {
+    const { position } = await record();
+    const reached = await api.ok<{ countryTimeline: { totalCount: number } }>(
+      'query($p: Position) { countryTimeline(country: "TR", minPosition: $p) { totalCount } }',
+      { p: position },
+    );
+    expect(reached.countryTimeline.totalCount).toBe(1);
+    const ahead = await api.gql(
+      'query($p: Position) { countryTimeline(country: "TR", minPosition: $p) { totalCount } }',
+      {
+        p: String(BigInt(position) + 10n),
+      },
+    );
+    expect(ahead.errors?.[0]?.extensions).toMatchObject({ code: 'TIMEOUT' });
+  });
+
+  it('serves /health and GraphiQL', async () => {
+    const server = api.app.getHttpAdapter().getInstance();
+    const health = await server.inject({ method: 'GET', url: '/health' });
+    expect(health.statusCode).toBe(200);
+    expect(health.json()).toMatchObject({ status: 'ok', projections: [{ name: 'statements', lag: 0 }] });
+    const graphiql = await server.inject({ method: 'GET', url: '/graphiql' });
+    expect(graphiql.statusCode).toBe(200);
+    expect(graphiql.body).toContain('<html');
   });
 
   it('gives every error a code, also those GraphQL raises before any resolver runs', async () => {
