@@ -7,6 +7,7 @@ const moduleNameMapper = {
   '^#domain$': '<rootDir>/libs/domain/src/index.ts',
   '^#reference$': '<rootDir>/libs/reference/src/index.ts',
   '^#event-store$': '<rootDir>/libs/event-store/src/index.ts',
+  '^#event-store/testing$': '<rootDir>/libs/event-store/src/testing/index.ts',
   '^#projections$': '<rootDir>/libs/projections/src/index.ts',
   '^#read-model$': '<rootDir>/libs/read-model/src/index.ts',
   '^(\\.{1,2}/.*)\\.js$': '$1',

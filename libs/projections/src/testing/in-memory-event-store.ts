@@ -1,6 +1,7 @@
 import {
   EventStore,
   WrongExpectedRevisionError,
+  computeEventHash,
   type AppendResult,
   type EventToAppend,
   type ExpectedRevision,
@@ -16,8 +17,8 @@ import {
 /**
  * TEST DOUBLE: the event store port in memory, for projection tests. It keeps the port's promises (dense
  * bigint positions from 1n, 0-based revisions, EventStoreDB expected-revision rules, idempotent retries,
- * catch-up-then-live subscriptions, plain-JSON copies on the way in and out) but not its durability, and its
- * hashes are fake (`fake-<position>`), chained per stream like the real ones.
+ * catch-up-then-live subscriptions, plain-JSON copies on the way in and out, the hash chain) but not its
+ * durability. It runs the same contract suite as the real adapters, so it cannot drift from them.
  *
  * Extra test hooks: `failSubscriptions(error)` breaks every open subscription (to test resubscribing) and
  * `subscriptionsOpened` counts subscribeToAll calls.
@@ -38,7 +39,7 @@ export class InMemoryEventStore extends EventStore {
     const stored = events.map((event) => existing.find((e) => e.id === event.id));
     if (events.length > 0 && stored.every((e) => e !== undefined)) {
       const last = stored.at(-1);
-      return { nextRevision: actual, position: last?.position ?? 0n };
+      return { nextRevision: last?.revision ?? actual, position: last?.position ?? 0n };
     }
     if (stored.some((e) => e !== undefined)) {
       throw new Error(`stream ${stream}: only part of the batch is already stored`);
@@ -54,14 +55,21 @@ export class InMemoryEventStore extends EventStore {
     for (const event of events) {
       const position = BigInt(this.log.length + 1);
       const prevHash = existing.at(-1)?.metadata.hash ?? null;
+      const revision = existing.length;
+      const data = JSON.parse(JSON.stringify(event.data)) as JsonObject;
+      const metadata = {
+        ...(JSON.parse(JSON.stringify(event.metadata)) as EventToAppend['metadata']),
+        prevHash,
+      };
+      const hash = computeEventHash({ stream, revision, type: event.type, data, metadata, prevHash });
       const recorded: RecordedEvent = {
         id: event.id,
         stream,
-        revision: existing.length,
+        revision,
         position,
         type: event.type,
-        data: structuredClone(event.data) as JsonObject,
-        metadata: { ...structuredClone(event.metadata), prevHash, hash: `fake-${position}` },
+        data,
+        metadata: { ...metadata, hash },
       };
       existing.push(recorded);
       this.log.push(recorded);
@@ -73,12 +81,12 @@ export class InMemoryEventStore extends EventStore {
 
   async *readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
     const events = (this.streams.get(stream) ?? []).slice(options.fromRevision ?? 0);
-    for (const event of events.slice(0, options.maxCount ?? events.length)) yield structuredClone(event);
+    for (const event of events.slice(0, options.maxCount ?? events.length)) yield copy(event);
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     const events = this.log.slice(Number(options.fromPosition ?? 0n));
-    for (const event of events.slice(0, options.maxCount ?? events.length)) yield structuredClone(event);
+    for (const event of events.slice(0, options.maxCount ?? events.length)) yield copy(event);
   }
 
   subscribeToAll(options: SubscribeOptions = {}): Subscription {
@@ -144,7 +152,7 @@ class InMemorySubscription implements Subscription {
           const next = this.log[Number(this.position)];
           if (next !== undefined) {
             this.position = next.position;
-            return { done: false, value: structuredClone(next) };
+            return { done: false, value: copy(next) };
           }
           await new Promise<void>((resolve) => (this.waiting = resolve));
           this.waiting = undefined;
@@ -156,4 +164,13 @@ class InMemorySubscription implements Subscription {
       },
     };
   }
+}
+
+/** A copy as the store would read it back: plain JSON data and metadata (structuredClone would keep another realm's prototypes under Jest). */
+function copy(event: RecordedEvent): RecordedEvent {
+  return {
+    ...event,
+    data: JSON.parse(JSON.stringify(event.data)) as JsonObject,
+    metadata: JSON.parse(JSON.stringify(event.metadata)) as RecordedEvent['metadata'],
+  };
 }
