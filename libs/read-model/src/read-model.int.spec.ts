@@ -74,6 +74,17 @@ describe('read model', () => {
     }
   });
 
+  it('counts a timeline from its current index alone, without reading the table', () => {
+    for (const [timeline, index] of [
+      ['country', 'country_entries_current'],
+      ['topic', 'topic_entries_current'],
+    ] as const) {
+      const req: TimelineRequest = { first: 50, order: 'ASC', filter: { from: '2019', kinds: ['APPEAL'] } };
+      const [first] = readModel.explainTimeline(timeline, 'CN', req, 'count');
+      expect(first).toMatch(new RegExp(`^SEARCH e USING COVERING INDEX ${index} \\((country|topic)=\\?`));
+    }
+  });
+
   it('a new statement row closes the previous one at its position, so both answer as-of reads', () => {
     readModel.transaction(() => readModel.apply(3n, [{ type: 'putStatement', statement: view(3n) }]));
     readModel.transaction(() =>

@@ -296,15 +296,19 @@ export class ReadModel {
   }
 
   /** `EXPLAIN QUERY PLAN` of a timeline page query: lets tests and benchmarks see that it is a range scan. */
-  explainTimeline(timeline: 'country' | 'topic', key: string, req: TimelineRequest): string[] {
+  explainTimeline(
+    timeline: 'country' | 'topic',
+    key: string,
+    req: TimelineRequest,
+    query: 'page' | 'count' = 'page',
+  ): string[] {
     const source: TimelineSource =
       timeline === 'country'
         ? { table: 'country_entries', keyColumn: 'country', key }
         : { table: 'topic_entries', keyColumn: 'topic', key };
-    const { pageSql, pageParams } = buildTimelineSql(source, req);
-    return this.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${pageSql}`, ...pageParams).map(
-      (row) => row.detail,
-    );
+    const { pageSql, pageParams, countSql, countParams } = buildTimelineSql(source, req);
+    const [sql, params] = query === 'page' ? [pageSql, pageParams] : [countSql, countParams];
+    return this.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, ...params).map((row) => row.detail);
   }
 
   /** Every row of every table in primary-key order (integers as bigint). For tests and rebuild checks. */

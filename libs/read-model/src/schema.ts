@@ -7,8 +7,10 @@
  *
  * The timeline indexes lead with the timeline key and then the sort tuple (sort_key, recorded_position,
  * statement_id), so a page is an index range scan in either direction with no sort step. The current ones
- * also carry the filter columns (status, kind, roles) and the history ones the validity columns, so counts,
- * filters and as-of checks are answered from the index; the table is read only for the rows of a page.
+ * also carry the filter columns (status, kind, roles) and `valid_to` (SQLite still evaluates the partial
+ * index's own `valid_to IS NULL` term, and without the column it would read the table for every row: 8x
+ * slower counts), and the history ones the validity columns, so counts, filters and as-of checks are
+ * answered from the index alone; the table is read only for the rows of a page.
  */
 export const SCHEMA_VERSION = 1;
 
@@ -44,7 +46,7 @@ CREATE TABLE IF NOT EXISTS country_entries (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS country_entries_current
   ON country_entries (country, sort_key, recorded_position, statement_id, status, kind,
-                      is_speaker, is_target, is_mentioned)
+                      is_speaker, is_target, is_mentioned, valid_to)
   WHERE valid_to IS NULL;
 CREATE INDEX IF NOT EXISTS country_entries_history
   ON country_entries (country, sort_key, recorded_position, statement_id, valid_from, valid_to, status, kind);
@@ -61,7 +63,7 @@ CREATE TABLE IF NOT EXISTS topic_entries (
   PRIMARY KEY (statement_id, topic, valid_from)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS topic_entries_current
-  ON topic_entries (topic, sort_key, recorded_position, statement_id, status, kind)
+  ON topic_entries (topic, sort_key, recorded_position, statement_id, status, kind, valid_to)
   WHERE valid_to IS NULL;
 CREATE INDEX IF NOT EXISTS topic_entries_history
   ON topic_entries (topic, sort_key, recorded_position, statement_id, valid_from, valid_to, status, kind);
