@@ -249,6 +249,11 @@ describe('statements over GraphQL', () => {
     expect(await topicIds('xinjiang')).toEqual([a.statement.id]);
     expect(await topicIds('counter-terrorism')).toEqual([a.statement.id]);
     expect(await topicIds('SOVEREIGNTY')).toEqual([b.statement.id]);
+    const filtered = await api.ok<Timeline>(TIMELINE, {
+      country: 'TR',
+      filter: { topics: [' Counter-Terrorism '] },
+    });
+    expect(filtered.countryTimeline.edges.map((e) => e.node.id)).toEqual([a.statement.id]);
     const { topics, projections } = await api.ok<{
       topics: { topic: string; count: number }[];
       projections: { name: string; checkpoint: string; head: string; lag: number; live: boolean }[];
@@ -293,6 +298,11 @@ describe('statements over GraphQL', () => {
     expect(wrongType.errors?.[0]?.message).toContain('occurredOn');
     const unknownField = await api.gql('{ nothing }');
     expect(unknownField.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('rejects a filter date that is not a real partial date, naming the field', async () => {
+    const bad = await api.gql(TIMELINE, { country: 'TR', filter: { from: '2019-13' } });
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'filter.from' });
   });
 
   it('rejects a malformed cursor naming `after`', async () => {

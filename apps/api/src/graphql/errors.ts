@@ -9,7 +9,7 @@ import {
 import type { GqlExceptionFilter } from '@nestjs/graphql';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { DomainError, StatementConflictError, ValidationError } from '#domain';
-import { InvalidCursorError } from '#read-model';
+import { InvalidArgumentError } from '#read-model';
 
 /** Error codes of DESIGN §8 (extensions.code). */
 export type ErrorCode =
@@ -99,7 +99,7 @@ export class GraphQLErrorFilter implements GqlExceptionFilter {
     if (exception instanceof DomainError) {
       return new GraphQLError(exception.message, { extensions: { code: exception.code } });
     }
-    if (exception instanceof InvalidCursorError) return badUserInput('after', exception.message);
+    if (exception instanceof InvalidArgumentError) return badUserInput(exception.field, exception.reason);
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       return new GraphQLError(exception.message, { extensions: { code: 'BAD_USER_INPUT' } });
     }

@@ -111,6 +111,7 @@ export class StatementQueries {
   private request(args: TimelineArgs): TimelineRequest {
     const filter = args.filter && {
       ...args.filter,
+      topics: args.filter.topics?.map((topic, i) => this.topic(topic, `filter.topics.${i}`)),
       counterpart: args.filter.counterpart && this.country(args.filter.counterpart, 'filter.counterpart'),
     };
     return {
