@@ -1,3 +1,5 @@
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { TestApi } from './support/api.js';
 
 interface Timeline {
@@ -46,6 +48,28 @@ describe('the demo data set', () => {
       expect(projections[0]?.head).toBe(before[0]?.head);
     } finally {
       await again.stop();
+    }
+  });
+});
+
+describe('a read model that cannot be used', () => {
+  it('is set aside at start-up and rebuilt from the log', async () => {
+    const first = await TestApi.start({ COMMUNIQUE_DEMO: 'true' });
+    const dataDir = first.config.dataDir;
+    await first.app.close();
+    for (const suffix of ['-wal', '-shm']) rmSync(join(dataDir, `read-model.db${suffix}`), { force: true });
+    writeFileSync(join(dataDir, 'read-model.db'), 'damaged '.repeat(1000));
+
+    const restarted = await TestApi.start({ COMMUNIQUE_DEMO: 'true' }, dataDir);
+    try {
+      const { countryTimeline } = await restarted.ok<Timeline>(
+        '{ countryTimeline(country: "TR") { totalCount edges { roles node { occurredOn speaker { name } attribution } } } }',
+      );
+      expect(countryTimeline.totalCount).toBe(6);
+      expect(readdirSync(dataDir).some((name) => name.startsWith('read-model.db.unusable-'))).toBe(true);
+    } finally {
+      await restarted.stop();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -19,3 +19,17 @@ export class InvalidCursorError extends InvalidArgumentError {
     this.name = 'InvalidCursorError';
   }
 }
+
+/**
+ * The read-model file was written by another version of its schema, or is not a read model at all. The read
+ * model is disposable: the service sets such a file aside and rebuilds a new one from the log.
+ */
+export class ReadModelUnusableError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`read model ${file}: ${reason}`);
+    this.name = 'ReadModelUnusableError';
+  }
+}

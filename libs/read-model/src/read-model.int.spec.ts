@@ -1,6 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { writeFileSync } from 'node:fs';
+import { ReadModelUnusableError } from './errors.js';
 import { ReadModel } from './read-model.js';
 import type { StatementView, TimelineRequest } from './types.js';
 
@@ -123,5 +126,16 @@ describe('read model', () => {
     readModel = ReadModel.open(join(dir, 'read-model.db'));
     expect(readModel.dump()).toEqual(before);
     expect(readModel.checkpoint('statements')).toBe(3n);
+  });
+
+  it('refuses, with a typed error, a file of another schema version or one that is not a database', () => {
+    const other = join(dir, 'other-version.db');
+    const db = new Database(other);
+    db.pragma('user_version = 99');
+    db.close();
+    expect(() => ReadModel.open(other)).toThrow(ReadModelUnusableError);
+    const garbage = join(dir, 'garbage.db');
+    writeFileSync(garbage, 'this is not a database, but it is long enough to have a header '.repeat(100));
+    expect(() => ReadModel.open(garbage)).toThrow(ReadModelUnusableError);
   });
 });

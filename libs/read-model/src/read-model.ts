@@ -3,6 +3,7 @@ import { COUNTRY_ROLES, type CountryRole, type Statement, type StatementStatus }
 import { encodeCursor } from './cursor.js';
 import { sortKeyOf } from './partial-date.js';
 import { DUMP_ORDER, SCHEMA, SCHEMA_VERSION } from './schema.js';
+import { ReadModelUnusableError } from './errors.js';
 import {
   buildTimelineSql,
   checkAsOf,
@@ -61,7 +62,13 @@ export class ReadModel {
   private constructor(private readonly db: Database.Database) {}
 
   static open(file: string): ReadModel {
-    const db = new Database(file);
+    let db: Database.Database;
+    try {
+      db = new Database(file);
+      db.pragma('user_version', { simple: true }); // reads the header: fails at once on a file that is not SQLite
+    } catch (error) {
+      throw unusable(file, error);
+    }
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
@@ -70,15 +77,16 @@ export class ReadModel {
       db.pragma('cache_size = -65536');
       const version = db.pragma('user_version', { simple: true });
       if (version !== 0 && version !== SCHEMA_VERSION) {
-        throw new Error(
-          `read model ${file} has schema version ${String(version)}, expected ${SCHEMA_VERSION}`,
+        throw new ReadModelUnusableError(
+          file,
+          `schema version ${String(version)}, this code writes version ${SCHEMA_VERSION}`,
         );
       }
       db.exec(SCHEMA);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     } catch (error) {
       db.close();
-      throw error;
+      throw unusable(file, error);
     }
     return new ReadModel(db);
   }
@@ -385,4 +393,14 @@ function rolesOf(row: TimelineRow): CountryRole[] {
     MENTIONED: row.is_mentioned,
   };
   return COUNTRY_ROLES.filter((role) => held[role] === 1n);
+}
+
+/** SQLite's answer for a file that is not a database or is damaged, as a ReadModelUnusableError. */
+function unusable(file: string, error: unknown): unknown {
+  if (error instanceof ReadModelUnusableError) return error;
+  const code = (error as { code?: unknown }).code;
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new ReadModelUnusableError(file, error instanceof Error ? error.message : String(code));
+  }
+  return error;
 }

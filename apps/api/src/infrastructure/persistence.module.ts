@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   Global,
@@ -10,7 +10,7 @@ import {
 } from '@nestjs/common';
 import { EventStore, SqliteEventStore } from '#event-store';
 import { ProjectionRunner } from '#projections';
-import { ReadModel } from '#read-model';
+import { ReadModel, ReadModelUnusableError } from '#read-model';
 import { referenceData } from '#reference';
 import type { AppConfig } from '../config/app-config.js';
 import { Clock, IdGenerator, RandomIdGenerator, SystemClock } from './clock.js';
@@ -56,7 +56,7 @@ export class PersistenceModule {
           provide: ReadModel,
           useFactory: () => {
             mkdirSync(dirname(config.readModelFile), { recursive: true });
-            return ReadModel.open(config.readModelFile);
+            return openReadModel(config.readModelFile);
           },
         },
         {
@@ -76,5 +76,24 @@ export class PersistenceModule {
       ],
       exports: [APP_CONFIG, REFERENCE_DATA, Clock, IdGenerator, EventStore, ReadModel, ProjectionRunner],
     };
+  }
+}
+
+/**
+ * Opens this process's read model. One that cannot be used (another schema version, a damaged file) is set
+ * aside and replaced by an empty one, which start-up then rebuilds from the log: the log is the truth, the
+ * read model is disposable.
+ */
+function openReadModel(file: string): ReadModel {
+  try {
+    return ReadModel.open(file);
+  } catch (error) {
+    if (!(error instanceof ReadModelUnusableError)) throw error;
+    const aside = `${file}.unusable-${Date.now()}`;
+    for (const suffix of ['', '-wal', '-shm']) {
+      if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+    }
+    new Logger('Persistence').warn(`${error.message}; moved it to ${aside} and rebuilding it from the log`);
+    return ReadModel.open(file);
   }
 }
