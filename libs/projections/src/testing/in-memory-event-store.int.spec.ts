@@ -2,6 +2,7 @@ import { eventStoreContract } from '#event-store/testing';
 import { InMemoryEventStore } from './in-memory-event-store.js';
 
 // The projection tests' test double keeps the port's contract: the suite every real adapter runs says so.
+// Its cross-process test is skipped: an in-memory store cannot be shared with another process.
 eventStoreContract(
   'InMemoryEventStore (test double)',
   async () => {
