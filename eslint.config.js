@@ -91,6 +91,13 @@ export default tseslint.config(
     ),
   },
   {
+    files: ['libs/importers/**/*.ts'],
+    rules: restrict(
+      ['#projections', '#read-model', '@nestjs/*'],
+      'libs/importers depends on #domain, #reference and #event-store.',
+    ),
+  },
+  {
     files: ['**/*.js'],
     languageOptions: { globals: { console: 'readonly', process: 'readonly' } },
   },

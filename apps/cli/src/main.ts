@@ -1,18 +1,14 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { ConfigError, loadConfig } from '../../api/src/config/app-config.js';
-import { startServer } from '../../api/src/main.js';
+import { ConfigError } from '../../api/src/config/app-config.js';
+import { registerServe } from './commands/serve.js';
 
 const program = new Command()
   .name('communique')
   .description('Communiqué: an event-sourced timeline of what governments say to and about each other.');
 
-program
-  .command('serve')
-  .description('start the API (what `npm start` runs); configured by environment variables, see README')
-  .action(async () => {
-    await startServer(loadConfig());
-  });
+// Each verb lives in commands/<verb>.ts and registers itself here (DESIGN §10).
+registerServe(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {
