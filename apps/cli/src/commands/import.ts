@@ -38,9 +38,13 @@ export function registerImport(program: Command): void {
     .option('--json', 'print the report as JSON')
     .option('--no-progress', 'do not show progress on stderr')
     .action(async (file: string, options: ImportCommandOptions) => {
+      const started = performance.now();
       const report = await runImport(file, options);
+      const seconds = (performance.now() - started) / 1000;
       process.stdout.write(
-        options.json ? `${JSON.stringify(reportJson(report, file), null, 2)}\n` : formatReport(report, file),
+        options.json
+          ? `${JSON.stringify(reportJson(report, file, seconds), null, 2)}\n`
+          : formatReport(report, file, seconds),
       );
     });
 }
@@ -88,7 +92,7 @@ async function runImport(file: string, options: ImportCommandOptions): Promise<I
 }
 
 /** The report as a JSON value (`--json`). */
-export function reportJson(report: ImportReport, file: string): Record<string, unknown> {
+export function reportJson(report: ImportReport, file: string, seconds: number): Record<string, unknown> {
   return {
     file,
     records: report.records,
@@ -98,11 +102,13 @@ export function reportJson(report: ImportReport, file: string): Record<string, u
     rejections: report.rejections,
     events: report.events,
     lastPosition: report.lastPosition.toString(),
+    seconds: Number(seconds.toFixed(3)),
+    recordsPerSecond: Math.round(report.records / Math.max(seconds, 1e-3)),
   };
 }
 
 /** The human-readable report. */
-export function formatReport(report: ImportReport, file: string): string {
+export function formatReport(report: ImportReport, file: string, seconds: number): string {
   const lines = [
     `${file}: ${report.records} records`,
     `  imported: ${report.imported}`,
@@ -117,10 +123,14 @@ export function formatReport(report: ImportReport, file: string): string {
   }
   if (report.rejected > report.rejections.length) {
     lines.push(
-      `    ... and ${report.rejected - report.rejections.length} more (use --json for the listed ones)`,
+      `    ... and ${report.rejected - report.rejections.length} more (only the first ${report.rejections.length} are listed)`,
     );
   }
   if (report.events > 0)
     lines.push(`  events appended: ${report.events}, last position ${report.lastPosition}`);
+  const rate = (n: number) => Math.round(n / Math.max(seconds, 1e-3)).toLocaleString('en-US');
+  lines.push(
+    `  time: ${seconds.toFixed(1)} s (${rate(report.records)} records/s, ${rate(report.imported)} statements imported/s)`,
+  );
   return `${lines.join('\n')}\n`;
 }
