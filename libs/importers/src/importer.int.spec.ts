@@ -217,6 +217,17 @@ describe('importStatements (SQLite event store)', () => {
     expect(await collect(sqlite.readAll())).toHaveLength(2);
   });
 
+  it('reports progress every progressEvery records, also when nothing is stored', async () => {
+    const text = Array.from({ length: 7 }, (_, i) => `{"id": ${i}}`).join('\n');
+    const seen: number[] = [];
+    const report = await importText(`${line(ID(500), 'first')}\n${text}`, {
+      progressEvery: 3,
+      onRecords: (n) => seen.push(n),
+    });
+    expect(report).toMatchObject({ records: 8, imported: 1, rejected: 7 });
+    expect(seen).toEqual([3, 6]);
+  });
+
   it('rejects a batch size below 1', async () => {
     await expect(importText(line(ID(400), 'x'), { batchSize: 0 })).rejects.toThrow(
       /batchSize must be an integer >= 1/,

@@ -35,6 +35,12 @@ export interface ImportOptions {
   newId?: () => string;
   /** called after each stored batch with the records read so far */
   onBatch?: (progress: { records: number; imported: number }) => void;
+  /**
+   * called every `progressEvery` records read (default 1000), also while nothing is stored (a file of skipped
+   * or rejected records), so a progress display keeps moving
+   */
+  onRecords?: (records: number) => void;
+  progressEvery?: number;
 }
 
 export interface Rejection {
@@ -155,8 +161,10 @@ export async function importStatements(
     options.onBatch?.({ records: report.records, imported: report.imported });
   };
 
+  const progressEvery = options.progressEvery ?? 1000;
   for await (const record of records) {
     report.records += 1;
+    if (report.records % progressEvery === 0) options.onRecords?.(report.records);
     if (record.kind === 'skip') countSkip(record.reason);
     else if (record.kind === 'reject')
       addRejection({ line: record.line, field: record.field, reason: record.reason });
@@ -219,8 +227,8 @@ function rejectionOf(error: unknown, line: number, earlierLine: number | undefin
     return { line, field: error.field.replace(/^input\./, ''), reason: error.reason };
   }
   if (error instanceof StatementConflictError) {
-    const where = earlierLine === undefined ? 'in the store' : `on line ${earlierLine}`;
-    return { line, field: 'id', reason: `${error.message} (${where}): the same id with other content` };
+    const where = earlierLine === undefined ? 'in the store' : `by line ${earlierLine}`;
+    return { line, field: 'id', reason: `${error.message} (${where})` };
   }
   if (error instanceof DomainError) return { line, field: 'input', reason: error.message };
   throw error;

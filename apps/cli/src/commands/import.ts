@@ -74,6 +74,7 @@ async function runImport(file: string, options: ImportCommandOptions): Promise<I
       recordedBy: `import:${basename(file)}`,
       batchSize,
       onBatch: () => progress?.update(source.bytesRead()),
+      onRecords: () => progress?.update(source.bytesRead()),
     });
     progress?.finish(source.bytesRead());
     return report;
