@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { ConfigError } from '../../api/src/config/app-config.js';
 import { registerServe } from './commands/serve.js';
+import { ImportCommandError, registerImport } from './commands/import.js';
 
 const program = new Command()
   .name('communique')
@@ -9,10 +10,13 @@ const program = new Command()
 
 // Each verb lives in commands/<verb>.ts and registers itself here (DESIGN §10).
 registerServe(program);
+registerImport(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {
     console.error(`communique: configuration error: ${error.message}`);
+  } else if (error instanceof ImportCommandError) {
+    console.error(`communique import: ${error.message}`);
   } else if (isAddressInUse(error)) {
     console.error(
       `communique: ${error.message}: another process listens there; set PORT (or HOST) to another value`,

@@ -92,6 +92,13 @@ export class EventIdConflictError extends Error {
   }
 }
 
+/** One write of a multi-stream append: what `appendToStream` takes, as one value. */
+export interface StreamWrite {
+  stream: string;
+  events: EventToAppend[];
+  expectedRevision: ExpectedRevision;
+}
+
 /** The event store port (DESIGN §5). An abstract class so Nest can use it as a DI token. */
 export abstract class EventStore {
   abstract appendToStream(
@@ -99,6 +106,25 @@ export abstract class EventStore {
     events: EventToAppend[],
     options: { expectedRevision: ExpectedRevision },
   ): Promise<AppendResult>;
+
+  /**
+   * Appends several writes in order, each with the meaning of `appendToStream` (a later write to the same
+   * stream sees the earlier ones), and returns one result per write. Bulk importers use it.
+   *
+   * This default loops over `appendToStream`: it is NOT atomic (a failing write leaves the writes before it
+   * stored). An adapter that can write the batch in one transaction overrides it so that a batch is stored
+   * whole or not at all; the SQLite adapter does.
+   */
+  async appendToStreams(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
+    const results: AppendResult[] = [];
+    for (const write of writes) {
+      results.push(
+        await this.appendToStream(write.stream, write.events, { expectedRevision: write.expectedRevision }),
+      );
+    }
+    return results;
+  }
+
   abstract readStream(stream: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
   abstract readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
   abstract subscribeToAll(options?: SubscribeOptions): Subscription;

@@ -11,6 +11,7 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StreamWrite,
   type SubscribeOptions,
   type Subscription,
 } from './event-store.js';
@@ -117,6 +118,9 @@ export class SqliteEventStore extends EventStore {
     events: PreparedEvent[],
     expected: ExpectedRevision,
   ) => AppendResult & { written: boolean };
+  private readonly appendManyTransaction: (
+    writes: { stream: string; events: PreparedEvent[]; expected: ExpectedRevision }[],
+  ) => (AppendResult & { written: boolean })[];
 
   private constructor(
     readonly file: string,
@@ -150,6 +154,11 @@ export class SqliteEventStore extends EventStore {
         this.appendInTransaction(stream, events, expected),
     );
     this.appendTransaction = (stream, events, expected) => transaction.immediate(stream, events, expected);
+    const many = db.transaction(
+      (writes: { stream: string; events: PreparedEvent[]; expected: ExpectedRevision }[]) =>
+        writes.map((write) => this.appendInTransaction(write.stream, write.events, write.expected)),
+    );
+    this.appendManyTransaction = (writes) => many.immediate(writes);
   }
 
   /** Opens (creating if needed) the event store in `file`. Several processes may open the same file. */
@@ -198,6 +207,29 @@ export class SqliteEventStore extends EventStore {
     const result = this.appendTransaction(stream, prepared, options.expectedRevision);
     if (result.written) this.wakeAll();
     return { nextRevision: result.nextRevision, position: result.position };
+  }
+
+  /**
+   * All writes in ONE transaction: the batch is stored whole or not at all. A wrong expected revision or an
+   * event id conflict in any write raises its typed error and rolls back every write of the batch.
+   */
+  override async appendToStreams(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
+    this.assertOpen();
+    const prepared = writes.map((write, index) => {
+      assertStreamName(write.stream);
+      assertExpectedRevision(write.expectedRevision);
+      if (!Array.isArray(write.events))
+        throw new TypeError(`write ${index} (${write.stream}): events must be an array`);
+      return {
+        stream: write.stream,
+        events: write.events.map(prepareEvent),
+        expected: write.expectedRevision,
+      };
+    });
+    if (prepared.length === 0) return [];
+    const results = this.appendManyTransaction(prepared);
+    if (results.some((result) => result.written)) this.wakeAll();
+    return results.map(({ nextRevision, position }) => ({ nextRevision, position }));
   }
 
   private appendInTransaction(

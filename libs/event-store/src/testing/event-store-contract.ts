@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  EventIdConflictError,
   WrongExpectedRevisionError,
   type EventStore,
   type EventToAppend,
@@ -24,6 +25,12 @@ export interface EventStoreContractOptions {
    * missing capability never passes silently.
    */
   crossProcess?: boolean;
+  /**
+   * Set to false for an adapter that keeps the port's default, non-atomic `appendToStreams` (a loop over
+   * `appendToStream`): the all-or-nothing tests are then reported as skipped. Every other behaviour of
+   * `appendToStreams` is still checked.
+   */
+  atomicAppendToStreams?: boolean;
 }
 
 /** How long a test waits for something that should happen promptly, before it fails. */
@@ -204,6 +211,119 @@ export function eventStoreContract(
           expect(await append('s', batch, expected)).toEqual(first);
         }
         expect(await store.headPosition()).toBe(head);
+      });
+    });
+
+    describe('appendToStreams', () => {
+      const atomic = options.atomicAppendToStreams === false ? it.skip : it;
+
+      it('appends each write in order and returns one result per write, as appendToStream would', async () => {
+        await append('b', [event()]);
+        const writes = [
+          { stream: 'a', events: [event('A0'), event('A1')], expectedRevision: 'no_stream' as const },
+          { stream: 'b', events: [event('B1')], expectedRevision: 0 },
+          { stream: 'c', events: [event('C0')], expectedRevision: 'any' as const },
+        ];
+
+        const results = await store.appendToStreams(writes);
+
+        const all = await collect(store.readAll());
+        expect(all.map((e) => [e.stream, e.revision, e.type])).toEqual([
+          ['b', 0, 'TestEvent'],
+          ['a', 0, 'A0'],
+          ['a', 1, 'A1'],
+          ['b', 1, 'B1'],
+          ['c', 0, 'C0'],
+        ]);
+        expect(results).toEqual([
+          { nextRevision: 1, position: all[2].position },
+          { nextRevision: 1, position: all[3].position },
+          { nextRevision: 0, position: all[4].position },
+        ]);
+        for (const e of all) expect(verifyEventHash(e)).toBe(true);
+      });
+
+      it('a later write to the same stream sees the earlier writes of the batch', async () => {
+        const results = await store.appendToStreams([
+          { stream: 's', events: [event()], expectedRevision: 'no_stream' },
+          { stream: 's', events: [event()], expectedRevision: 0 },
+        ]);
+        expect(results.map((r) => r.nextRevision)).toEqual([0, 1]);
+        expect(await collect(store.readStream('s'))).toHaveLength(2);
+      });
+
+      it('an empty batch stores nothing and returns no results', async () => {
+        expect(await store.appendToStreams([])).toEqual([]);
+        expect(await store.headPosition()).toBe(0n);
+      });
+
+      it('repeating a whole batch is an idempotent retry: same results, nothing stored', async () => {
+        const writes = [
+          { stream: 'a', events: [event()], expectedRevision: 'no_stream' as const },
+          { stream: 'b', events: [event(), event()], expectedRevision: 'no_stream' as const },
+        ];
+        const first = await store.appendToStreams(writes);
+        const head = await store.headPosition();
+
+        expect(await store.appendToStreams(writes)).toEqual(first);
+        expect(await store.headPosition()).toBe(head);
+      });
+
+      atomic(
+        'a wrong expected revision in one write fails the batch with the typed error and stores none of it',
+        async () => {
+          await append('existing', [event()]);
+          const head = await store.headPosition();
+
+          const error = await store
+            .appendToStreams([
+              { stream: 'new-1', events: [event(), event()], expectedRevision: 'no_stream' },
+              { stream: 'new-2', events: [event()], expectedRevision: 'no_stream' },
+              { stream: 'existing', events: [event()], expectedRevision: 'no_stream' },
+            ])
+            .then(
+              () => undefined,
+              (e: unknown) => e,
+            );
+
+          expect(error).toBeInstanceOf(WrongExpectedRevisionError);
+          expect(error).toMatchObject({ stream: 'existing', expected: 'no_stream', actual: 0 });
+          expect(await store.headPosition()).toBe(head);
+          expect(await collect(store.readStream('new-1'))).toEqual([]);
+          expect(await collect(store.readStream('new-2'))).toEqual([]);
+        },
+      );
+
+      atomic('an event id conflict in one write stores none of the batch', async () => {
+        const stored = event();
+        await append('a', [stored]);
+        const head = await store.headPosition();
+
+        const error = await store
+          .appendToStreams([
+            { stream: 'b', events: [event()], expectedRevision: 'no_stream' },
+            { stream: 'c', events: [stored], expectedRevision: 'no_stream' },
+          ])
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+
+        expect(error).toBeInstanceOf(EventIdConflictError);
+        expect(await store.headPosition()).toBe(head);
+        expect(await collect(store.readStream('b'))).toEqual([]);
+      });
+
+      atomic('after a failed batch the same streams can be written', async () => {
+        await append('existing', [event()]);
+        const retry = { stream: 'fresh', events: [event()], expectedRevision: 'no_stream' as const };
+        await expect(
+          store.appendToStreams([retry, { stream: 'existing', events: [event()], expectedRevision: 5 }]),
+        ).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+
+        const [result] = await store.appendToStreams([retry]);
+        expect(result.nextRevision).toBe(0);
+        expect(await collect(store.readStream('fresh'))).toHaveLength(1);
       });
     });
 
