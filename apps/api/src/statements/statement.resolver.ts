@@ -247,7 +247,7 @@ export class StatementResolver {
   }
 }
 
-/** Until API keys exist every caller is "anonymous"; the request id correlates the events of one request. */
+/** The key's name (or "anonymous" while no keys are configured) is `recordedBy`; the request id correlates. */
 function commandContext(context: GraphQLContext): CommandContext {
   return { principal: context.principal, correlationId: context.requestId };
 }
