@@ -26,7 +26,7 @@ import type { LimitsConfig } from './security-config.js';
 /** Largest `first` any list argument is answered with (DESIGN §8); larger values are capped. */
 export const MAX_FIRST = 100;
 /** Assumed length of a list field that has no `first` argument (sources, history, responses, ...). */
-export const UNBOUNDED_LIST_ESTIMATE = 10;
+export const UNBOUNDED_LIST_ESTIMATE = 3;
 
 export interface DocumentMeasure {
   depth: number;
