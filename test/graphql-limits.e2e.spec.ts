@@ -116,6 +116,15 @@ describe('GraphQL limits', () => {
       );
     });
 
+    it('filter lists are bounded: more kinds than exist is refused naming the field', async () => {
+      const kinds = Array.from({ length: 12 }, () => 'STATEMENT');
+      const response = await api.gql(
+        'query($kinds: [StatementKind!]) { countryTimeline(country: "TR", filter: { kinds: $kinds }) { totalCount } }',
+        { kinds },
+      );
+      expect(response.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'filter.kinds' });
+    });
+
     it('every list argument is capped at 100 items', async () => {
       const response = await api.gql<{ countryTimeline: { edges: unknown[] } }>(
         '{ countryTimeline(country: "TR", first: 100000) { edges { cursor } } }',

@@ -63,7 +63,7 @@ export class StatementResolver {
   })
   countryTimeline(
     @Args('country', { type: () => CountryCodeScalar }) country: string,
-    @Args('filter', timelineArgs.filter) filter: TimelineFilter | undefined,
+    @Args('filter', timelineArgs.filter) filter: TimelineFilter, // the class, not a union, so the pipe validates it (null when absent)
     @Args('first', timelineArgs.first) first: number,
     @Args('after', timelineArgs.after) after: string | undefined,
     @Args('order', timelineArgs.order) order: SortOrder,
@@ -81,7 +81,7 @@ export class StatementResolver {
   @Query(() => StatementConnectionType, { description: 'Statements tagged with a topic, by date said.' })
   topicTimeline(
     @Args('topic') topic: string,
-    @Args('filter', timelineArgs.filter) filter: TimelineFilter | undefined,
+    @Args('filter', timelineArgs.filter) filter: TimelineFilter, // the class, not a union, so the pipe validates it (null when absent)
     @Args('first', timelineArgs.first) first: number,
     @Args('after', timelineArgs.after) after: string | undefined,
     @Args('order', timelineArgs.order) order: SortOrder,
