@@ -49,7 +49,7 @@ describe.each(WRITERS)('SIGKILL during a bulk write: $name', (writer) => {
       const halfWritten = [...log.streams].filter(([, n]) => n % writer.eventsPerBatch !== 0);
       expect(halfWritten).toEqual([]);
       console.log(
-        `kill test (${writer.name}): ${log.events} events in ${log.streams.size} streams, all chains verify, ${log.streams.size - acknowledged.length} batches stored but not acknowledged (killed between commit and print)`,
+        `kill test (${writer.name}): ${log.events} events in ${log.streams.size} streams, all chains verify, ${log.streams.size - acknowledged.length} batches stored but not acknowledged (killed after the commit reached the file, before the append returned)`,
       );
     } finally {
       await store.close();

@@ -95,7 +95,7 @@ export async function runWriter(
     }
   });
   const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) =>
-    child.once('exit', (code, sig) => done([code, sig])),
+    child.once('close', (code, sig) => done([code, sig])),
   );
   if (timer) clearTimeout(timer);
   return { acknowledged, stderr, exitCode, signal };
