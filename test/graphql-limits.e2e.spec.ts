@@ -122,7 +122,10 @@ describe('GraphQL limits', () => {
         'query($kinds: [StatementKind!]) { countryTimeline(country: "TR", filter: { kinds: $kinds }) { totalCount } }',
         { kinds },
       );
-      expect(response.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'filter.kinds' });
+      expect(response.errors?.[0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'filter.kinds',
+      });
     });
 
     it('every list argument is capped at 100 items', async () => {

@@ -61,7 +61,9 @@ for (let n = 0; n < count; n++) {
       { expectedRevision: 'no_stream' },
     );
   } catch (error) {
-    process.stderr.write(`append failed after ${n} statements: ${error?.code ?? ''} ${error?.message ?? error}\n`);
+    process.stderr.write(
+      `append failed after ${n} statements: ${error?.code ?? ''} ${error?.message ?? error}\n`,
+    );
     process.exit(2);
   }
   process.stdout.write(`ack ${id}\n`);
