@@ -67,8 +67,9 @@ export function decideAccess(
 ): void {
   if (auth.problem)
     throw unauthenticated(`${auth.problem}; send "Authorization: Bearer <key>" with a configured key`);
+  // subscriptions are reads: they need what queries need
   const required: Role | undefined =
-    marked ?? (operation === 'query' ? (config.publicReads ? undefined : 'reader') : 'editor');
+    marked ?? (operation === 'mutation' ? 'editor' : config.publicReads ? undefined : 'reader');
   if (required === undefined) return;
   if (config.apiKeys.length === 0) {
     if (config.loopback) return;
