@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, Reflector } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
@@ -20,6 +20,14 @@ import { StatementRepository } from './statements/statement.repository.js';
 import { StatementMutations } from './statements/statement-mutations.js';
 import { StatementQueries } from './statements/statement-queries.js';
 import { StatementResolver } from './statements/statement.resolver.js';
+import {
+  ANONYMOUS,
+  AccessGuard,
+  QueryTimeLimit,
+  authenticate,
+  type SecureContext,
+} from './security/access.js';
+import { checkDocumentSize, validationRules, withoutSuggestions } from './security/graphql-limits.js';
 
 /** At start-up: bring the read model up to the log, load the demo data if the store is empty, then follow the log. */
 @Injectable()
@@ -52,16 +60,28 @@ export class AppModule {
             autoSchemaFile: true,
             path: '/graphql',
             graphiql: !appConfig.production,
+            allowBatchedQueries: appConfig.security.limits.maxBatch > 1,
+            graphql: { parseOptions: { maxTokens: appConfig.security.limits.maxTokens } },
+            validationRules: validationRules(appConfig.security.limits, appConfig.production),
+            hooks: {
+              preParsing: async (_schema, source) => checkDocumentSize(source, appConfig.security.limits),
+            },
             errorFormatter: (execution, context) => {
               const formatted = mercurius.defaultErrorFormatter(execution, context);
-              const errors = formatted.response.errors?.map(withErrorCode);
+              const errors = formatted.response.errors
+                ?.map(withErrorCode)
+                .map((e) => (appConfig.production ? { ...e, message: withoutSuggestions(e.message) } : e));
               return { ...formatted, response: { ...formatted.response, errors } };
             },
-            context: (request: FastifyRequest): GraphQLContext => ({
-              loaders: new StatementLoaders(readModel),
-              requestId: headerValue(request.headers['x-request-id']) ?? randomUUID(),
-              principal: 'anonymous',
-            }),
+            context: (request: FastifyRequest): GraphQLContext & SecureContext => {
+              const auth = authenticate(request.headers.authorization, appConfig.security);
+              return {
+                loaders: new StatementLoaders(readModel),
+                requestId: headerValue(request.headers['x-request-id']) ?? randomUUID(),
+                principal: auth.principal?.name ?? ANONYMOUS,
+                auth,
+              };
+            },
           }),
         }),
       ],
@@ -69,6 +89,15 @@ export class AppModule {
       providers: [
         { provide: APP_PIPE, useClass: InputValidationPipe },
         { provide: APP_FILTER, useFactory: () => new GraphQLErrorFilter(config.production) },
+        {
+          provide: APP_GUARD,
+          inject: [Reflector],
+          useFactory: (r: Reflector) => new AccessGuard(r, config.security),
+        },
+        {
+          provide: APP_INTERCEPTOR,
+          useFactory: () => new QueryTimeLimit(config.security.limits.queryTimeoutMs),
+        },
         StatementRepository,
         StatementQueries,
         StatementMutations,

@@ -4,15 +4,18 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
+import { mutationsRefusedBecause } from './security/access.js';
+import { installHttpProtection } from './security/rate-limit.js';
 
 /** Builds the API application (not yet listening). */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
-    new FastifyAdapter({ bodyLimit: 1024 * 1024 }),
+    new FastifyAdapter({ bodyLimit: config.security.limits.bodyLimitBytes }),
     { logger: process.env.COMMUNIQUE_LOG === 'silent' ? false : ['log', 'warn', 'error'] },
   );
   app.enableShutdownHooks();
+  installHttpProtection(app.getHttpAdapter().getInstance(), config.security);
   return app;
 }
 
@@ -21,6 +24,8 @@ export async function startServer(config: AppConfig): Promise<NestFastifyApplica
   const app = await createApp(config);
   await app.listen(config.port, config.host);
   const url = await app.getUrl();
+  const refused = mutationsRefusedBecause(config.security);
+  if (refused) new Logger('Security').warn(refused);
   new Logger('Communiqué').log(
     `GraphQL on ${url}/graphql, GraphiQL on ${url}/graphiql (data in ${config.dataDir})`,
   );

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../../api/src/config/app-config.js';
 import { registerServe } from './commands/serve.js';
 import { ImportCommandError, registerImport } from './commands/import.js';
+import { registerKeys } from './commands/keys.js';
 
 const program = new Command()
   .name('communique')
@@ -11,6 +12,7 @@ const program = new Command()
 // Each verb lives in commands/<verb>.ts and registers itself here (DESIGN §10).
 registerServe(program);
 registerImport(program);
+registerKeys(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

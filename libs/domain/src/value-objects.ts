@@ -33,6 +33,15 @@ function hasControlCharacter(value: string, allowed: readonly string[] = []): bo
 
 const lengthOf = (value: string): number => [...value].length;
 
+/** A UTF-16 surrogate without its pair: not a character, and not storable as UTF-8 unchanged. */
+const LONE_SURROGATE = /\p{Cs}/u;
+/**
+ * Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) and the line and paragraph
+ * separators (U+2028, U+2029): in a one-line value (a name, an outlet) they can make what is displayed
+ * differ from what is stored, so only multi-line text may hold them.
+ */
+const BIDI_CONTROL_OR_SEPARATOR = /[\u202A-\u202E\u2066-\u2069\u2028\u2029]/u;
+
 export interface TextOptions {
   max: number;
   /** allow line breaks and tabs (the statement text); other fields are single-line */
@@ -49,8 +58,17 @@ export function parseText(value: unknown, field: string, options: TextOptions): 
   let text = value.normalize('NFC').trim();
   if (options.multiline) text = text.replace(/\r\n?/g, '\n');
   if (text === '') throw new ValidationError(field, 'must not be empty');
+  if (LONE_SURROGATE.test(text)) {
+    throw new ValidationError(field, 'must be well-formed Unicode (it holds an unpaired surrogate)');
+  }
   if (hasControlCharacter(text, options.multiline ? ['\n', '\t'] : [])) {
     throw new ValidationError(field, 'must not contain control characters');
+  }
+  if (!options.multiline && BIDI_CONTROL_OR_SEPARATOR.test(text)) {
+    throw new ValidationError(
+      field,
+      'must not contain bidirectional control characters or line separators (U+202A-U+202E, U+2066-U+2069, U+2028, U+2029)',
+    );
   }
   if (lengthOf(text) > options.max)
     throw new ValidationError(field, `must be at most ${options.max} characters`);
@@ -151,6 +169,8 @@ export function parseUrl(value: unknown, field: string): string {
   const trimmed = value.trim();
   if (trimmed === '') throw new ValidationError(field, 'must not be empty');
   if (hasControlCharacter(trimmed)) throw new ValidationError(field, 'must not contain control characters');
+  if (trimmed.length > LIMITS.url * 4)
+    throw new ValidationError(field, `must be at most ${LIMITS.url} characters`);
   let url: URL;
   try {
     url = new URL(trimmed);
@@ -222,6 +242,10 @@ export function parseList<T>(
     return [];
   }
   if (!Array.isArray(value)) throw new ValidationError(field, 'must be a list');
+  // duplicates are dropped before the bound applies, but a list far longer than it is refused unread
+  if (value.length > options.max * 10) {
+    throw new ValidationError(field, `must have at most ${options.max} items (got ${value.length})`);
+  }
   if (options.required && value.length === 0) throw new ValidationError(field, 'must have at least one item');
   const key = options.key ?? ((item: T) => String(item));
   const seen = new Set<string>();

@@ -186,3 +186,64 @@ describe('other value objects', () => {
     );
   });
 });
+
+describe('hostile text', () => {
+  it('refuses unpaired surrogates anywhere, naming the field and the rule', () => {
+    expect(() => parseText('abc\uD800', 'input.text', { max: 100, multiline: true })).toThrow(
+      'input.text: must be well-formed Unicode (it holds an unpaired surrogate)',
+    );
+    expect(() => parseText('\uDC00x', 'input.speaker.name', { max: 100 })).toThrow(/unpaired surrogate/);
+    // a proper pair (an emoji) is fine
+    expect(parseText('ok \u{1F600}', 'input.speaker.name', { max: 100 })).toBe('ok \u{1F600}');
+  });
+
+  it('refuses bidirectional overrides and line separators in one-line values, keeps them in multi-line text', () => {
+    expect(() => parseText('Wang\u202EYi', 'input.speaker.name', { max: 100 })).toThrow(
+      /input.speaker.name: must not contain bidirectional control characters/,
+    );
+    expect(() => parseText('a\u2028b', 'input.sources.0.outlet', { max: 100 })).toThrow(/line separators/);
+    expect(parseText('\u2067مرحبا\u2069 said', 'input.text', { max: 100, multiline: true })).toBe(
+      '\u2067مرحبا\u2069 said',
+    );
+  });
+
+  it('normalises to NFC, so two spellings of one name are one value', () => {
+    expect(parseText('Çavuşoğlu'.normalize('NFD'), 'input.speaker.name', { max: 100 })).toBe(
+      'Çavuşoğlu'.normalize('NFC'),
+    );
+  });
+
+  it('refuses a list far longer than its bound before parsing its items', () => {
+    const parsed: unknown[] = [];
+    const huge = Array.from({ length: 501 }, () => 'same');
+    expect(() =>
+      parseList(huge, 'input.topics', { max: 50 }, (item) => {
+        parsed.push(item);
+        return String(item);
+      }),
+    ).toThrow('input.topics: must have at most 50 items (got 501)');
+    expect(parsed).toEqual([]);
+    // duplicates within ten times the bound are still folded
+    expect(
+      parseList(
+        Array.from({ length: 500 }, () => 'same'),
+        'input.topics',
+        { max: 50 },
+        String,
+      ),
+    ).toEqual(['same']);
+  });
+
+  it('accepts only http and https URLs', () => {
+    for (const url of [
+      'javascript:alert(1)',
+      'file:///etc/passwd',
+      'data:text/html,x',
+      'ftp://example.org/',
+    ]) {
+      expect(() => parseUrl(url, 'input.sources.0.url')).toThrow(
+        /input.sources.0.url: must be an http or https URL/,
+      );
+    }
+  });
+});

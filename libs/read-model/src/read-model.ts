@@ -82,6 +82,9 @@ export class ReadModel {
           `schema version ${String(version)}, this code writes version ${SCHEMA_VERSION}`,
         );
       }
+      // A truncated file or a damaged page can still have a readable header: check every page's structure.
+      const check: unknown = db.pragma('quick_check', { simple: true });
+      if (check !== 'ok') throw new ReadModelUnusableError(file, `damaged (quick_check: ${String(check)})`);
       db.exec(SCHEMA);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     } catch (error) {

@@ -1,4 +1,5 @@
 import { isAbsolute, join, resolve } from 'node:path';
+import { loadSecurityConfig, SecurityConfigError, type SecurityConfig } from '../security/security-config.js';
 
 /** The service's configuration, read once from the environment (DESIGN §10). */
 export interface AppConfig {
@@ -12,6 +13,8 @@ export interface AppConfig {
   production: boolean;
   /** how long a query with `minPosition` waits for the read model, in ms */
   minPositionTimeoutMs: number;
+  /** keys, roles, GraphQL limits and rate limits (docs/SECURITY.md) */
+  security: SecurityConfig;
 }
 
 export class ConfigError extends Error {
@@ -55,9 +58,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
         : `expected "sqlite" or "eventstoredb", got "${eventStore}"`,
     );
   }
+  const host = env.HOST || '127.0.0.1';
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
-    host: env.HOST || '127.0.0.1',
+    host,
     dataDir,
     eventsFile: file('COMMUNIQUE_EVENTS_FILE', 'events.db'),
     readModelFile: file('COMMUNIQUE_READ_MODEL_FILE', 'read-model.db'),
@@ -65,5 +69,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     eventStore,
     production: env.NODE_ENV === 'production',
     minPositionTimeoutMs: integer(env, 'COMMUNIQUE_MIN_POSITION_TIMEOUT_MS', 5000, 0, 60000),
+    security: securityConfig(env, host),
   };
+}
+
+function securityConfig(env: NodeJS.ProcessEnv, host: string): SecurityConfig {
+  try {
+    return loadSecurityConfig(env, host);
+  } catch (error) {
+    if (error instanceof SecurityConfigError) throw new ConfigError(error.variable, error.reason);
+    throw error;
+  }
 }

@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'RATE_LIMITED'
+  | 'STORAGE_FULL'
   | 'INTERNAL_SERVER_ERROR';
 
 export const badUserInput = (field: string, reason: string): GraphQLError =>
@@ -100,6 +101,13 @@ export class GraphQLErrorFilter implements GqlExceptionFilter {
       return new GraphQLError(exception.message, { extensions: { code: exception.code } });
     }
     if (exception instanceof InvalidArgumentError) return badUserInput(exception.field, exception.reason);
+    if (isStorageFull(exception)) {
+      this.logger.error(`storage full: ${exception.message}`);
+      return new GraphQLError(
+        'the disk holding the event store is full: nothing was recorded; free space and retry',
+        { extensions: { code: 'STORAGE_FULL' } },
+      );
+    }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       return new GraphQLError(exception.message, { extensions: { code: 'BAD_USER_INPUT' } });
     }
@@ -111,6 +119,12 @@ export class GraphQLErrorFilter implements GqlExceptionFilter {
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
     });
   }
+}
+
+/** SQLite's "database or disk is full" (SQLITE_FULL), or the system's ENOSPC. */
+export function isStorageFull(error: unknown): error is Error {
+  const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
+  return code === 'SQLITE_FULL' || code === 'ENOSPC';
 }
 
 /**

@@ -162,12 +162,14 @@ export class TimelineFilter {
   @Field(() => [StatementKindEnum], { nullable: true })
   @IsOptional()
   @IsArray()
+  @ArrayMaxSize(STATEMENT_KINDS.length)
   @IsIn(STATEMENT_KINDS, { each: true })
   kinds?: StatementKind[];
 
   @Field(() => [CountryRoleEnum], { nullable: true })
   @IsOptional()
   @IsArray()
+  @ArrayMaxSize(COUNTRY_ROLES.length)
   @IsIn(COUNTRY_ROLES, { each: true })
   roles?: CountryRole[];
 

@@ -63,7 +63,7 @@ export class StatementResolver {
   })
   countryTimeline(
     @Args('country', { type: () => CountryCodeScalar }) country: string,
-    @Args('filter', timelineArgs.filter) filter: TimelineFilter | undefined,
+    @Args('filter', timelineArgs.filter) filter: TimelineFilter, // the class, not a union, so the pipe validates it (null when absent)
     @Args('first', timelineArgs.first) first: number,
     @Args('after', timelineArgs.after) after: string | undefined,
     @Args('order', timelineArgs.order) order: SortOrder,
@@ -81,7 +81,7 @@ export class StatementResolver {
   @Query(() => StatementConnectionType, { description: 'Statements tagged with a topic, by date said.' })
   topicTimeline(
     @Args('topic') topic: string,
-    @Args('filter', timelineArgs.filter) filter: TimelineFilter | undefined,
+    @Args('filter', timelineArgs.filter) filter: TimelineFilter, // the class, not a union, so the pipe validates it (null when absent)
     @Args('first', timelineArgs.first) first: number,
     @Args('after', timelineArgs.after) after: string | undefined,
     @Args('order', timelineArgs.order) order: SortOrder,
@@ -247,7 +247,7 @@ export class StatementResolver {
   }
 }
 
-/** Until API keys exist every caller is "anonymous"; the request id correlates the events of one request. */
+/** The key's name (or "anonymous" while no keys are configured) is `recordedBy`; the request id correlates. */
 function commandContext(context: GraphQLContext): CommandContext {
   return { principal: context.principal, correlationId: context.requestId };
 }

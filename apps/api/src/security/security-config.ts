@@ -1,0 +1,100 @@
+import { ApiKeyConfigError, parseApiKeys, type ApiKeyEntry } from './api-keys.js';
+
+/** GraphQL limits (docs/SECURITY.md), each from an environment variable. */
+export interface LimitsConfig {
+  maxDepth: number;
+  maxAliases: number;
+  maxCost: number;
+  maxTokens: number;
+  maxDocumentChars: number;
+  /** operations in one batched request (a JSON array body); 1 turns batching off */
+  maxBatch: number;
+  /** how long a query's resolver may run before it is answered with TIMEOUT, in ms */
+  queryTimeoutMs: number;
+  /** largest request body, in bytes */
+  bodyLimitBytes: number;
+}
+
+export interface RateLimitConfig {
+  /** requests a client may send at once (the bucket's size); 0 turns rate limiting off */
+  burst: number;
+  /** requests per second the bucket refills with */
+  perSecond: number;
+}
+
+export interface SecurityConfig {
+  apiKeys: ApiKeyEntry[];
+  /** queries without a key (`COMMUNIQUE_PUBLIC_READS`) */
+  publicReads: boolean;
+  /** the address the service listens on is a loopback address */
+  loopback: boolean;
+  limits: LimitsConfig;
+  rateLimit: RateLimitConfig;
+}
+
+export class SecurityConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly reason: string,
+  ) {
+    super(`${variable}: ${reason}`);
+    this.name = 'SecurityConfigError';
+  }
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new SecurityConfigError(name, `expected an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  throw new SecurityConfigError(name, `expected true or false, got "${raw}"`);
+}
+
+/** `localhost`, `127.x.x.x` and `::1` (also as `[::1]` or `::ffff:127.x.x.x`). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+export function loadSecurityConfig(env: NodeJS.ProcessEnv, host: string): SecurityConfig {
+  let apiKeys: ApiKeyEntry[];
+  try {
+    apiKeys = parseApiKeys(env.COMMUNIQUE_API_KEYS);
+  } catch (error) {
+    if (error instanceof ApiKeyConfigError)
+      throw new SecurityConfigError('COMMUNIQUE_API_KEYS', error.message);
+    throw error;
+  }
+  return {
+    apiKeys,
+    publicReads: flag(env, 'COMMUNIQUE_PUBLIC_READS', true),
+    loopback: isLoopbackHost(host),
+    limits: {
+      maxDepth: integer(env, 'COMMUNIQUE_GRAPHQL_MAX_DEPTH', 10, 1, 100),
+      maxAliases: integer(env, 'COMMUNIQUE_GRAPHQL_MAX_ALIASES', 15, 0, 1000),
+      maxCost: integer(env, 'COMMUNIQUE_GRAPHQL_MAX_COST', 20_000, 1, 10_000_000),
+      maxTokens: integer(env, 'COMMUNIQUE_GRAPHQL_MAX_TOKENS', 2_000, 10, 1_000_000),
+      maxDocumentChars: integer(env, 'COMMUNIQUE_GRAPHQL_MAX_DOCUMENT_CHARS', 20_000, 100, 10_000_000),
+      maxBatch: integer(env, 'COMMUNIQUE_GRAPHQL_MAX_BATCH', 10, 1, 1000),
+      queryTimeoutMs: integer(env, 'COMMUNIQUE_QUERY_TIMEOUT_MS', 15_000, 100, 600_000),
+      bodyLimitBytes: integer(env, 'COMMUNIQUE_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+    },
+    rateLimit: {
+      burst: integer(env, 'COMMUNIQUE_RATE_LIMIT_BURST', 600, 0, 1_000_000),
+      perSecond: integer(env, 'COMMUNIQUE_RATE_LIMIT_PER_SECOND', 200, 1, 1_000_000),
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { statementStream } from '#domain';
+import { SqliteEventStore } from '#event-store';
+import { RECORD, statementInput } from '../support/api.js';
+import { runWriter, storeBulkWriter, verifyLog } from '../support/fault-harness.js';
+import { ServerProcess } from '../support/server-process.js';
+
+/** Mounts a small tmpfs; undefined (with the reason) when this machine does not allow it. */
+function mountSmallDisk(dir: string, size: string): string | undefined {
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
+    return undefined;
+  } catch (error) {
+    return (error as { stderr?: Buffer }).stderr?.toString().trim() || String(error);
+  }
+}
+
+describe('a full disk during a bulk write', () => {
+  let dir: string;
+  let disk: string;
+  let cannotMount: string | undefined;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'communique-full-'));
+    disk = join(dir, 'small-disk');
+    mkdirSync(disk);
+    cannotMount = mountSmallDisk(disk, '512k');
+    if (cannotMount) {
+      console.log(`full-disk test skipped: cannot mount a small tmpfs here (${cannotMount})`);
+    }
+  });
+  afterAll(() => {
+    if (!cannotMount) execFileSync('umount', [disk]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the writer stops with a clear error, the store still opens and verifies, nothing acknowledged is lost; the API answers STORAGE_FULL and keeps serving reads', async () => {
+    if (cannotMount) return;
+    const eventsFile = join(disk, 'events.db');
+    const run = await runWriter(storeBulkWriter, { eventsFile }, 'full-disk');
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/SQLITE_FULL database or disk is full/);
+    expect(run.acknowledged.length).toBeGreaterThan(10);
+    console.log(
+      `full-disk test: 512 KiB tmpfs, ${run.acknowledged.length} batches acknowledged before the writer stopped with: ${run.stderr.trim()}`,
+    );
+
+    const store = SqliteEventStore.open(eventsFile);
+    try {
+      const log = await verifyLog(store);
+      for (const id of run.acknowledged) expect(log.streams.get(statementStream(id))).toBe(3);
+      expect([...log.streams.values()].every((n) => n === 3)).toBe(true);
+    } finally {
+      await store.close();
+    }
+
+    const server = await ServerProcess.start({
+      COMMUNIQUE_DATA_DIR: dir,
+      COMMUNIQUE_EVENTS_FILE: eventsFile,
+      COMMUNIQUE_READ_MODEL_FILE: join(dir, 'read-model.db'),
+      COMMUNIQUE_LOG: 'silent',
+    });
+    try {
+      const refused = (await server.gql(RECORD, { input: statementInput({ text: 'x'.repeat(9000) }) })) as {
+        errors?: { message: string; extensions: { code: string } }[];
+      };
+      expect(refused.errors?.[0]).toMatchObject({
+        message: 'the disk holding the event store is full: nothing was recorded; free space and retry',
+        extensions: { code: 'STORAGE_FULL' },
+      });
+      const read = (await server.gql('{ topicTimeline(topic: "bulk", first: 1) { totalCount } }')) as {
+        data?: { topicTimeline: { totalCount: number } };
+      };
+      expect(read.data?.topicTimeline.totalCount).toBeGreaterThanOrEqual(run.acknowledged.length);
+    } finally {
+      await server.stop();
+    }
+  });
+});
