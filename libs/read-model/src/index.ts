@@ -4,3 +4,4 @@ export { ReadModel } from './read-model.js';
 export { MAX_PAGE_SIZE, MAX_TOPICS } from './timeline-query.js';
 export { encodeCursor, decodeCursor, type TimelineKey } from './cursor.js';
 export { sortKeyOf, sortKeyRange } from './partial-date.js';
+export { MAX_QUERY_LENGTH, searchDocumentOf, sameSearchDocument, toFtsQuery } from './search.js';
