@@ -20,6 +20,12 @@ import { StatementRepository } from './statements/statement.repository.js';
 import { StatementMutations } from './statements/statement-mutations.js';
 import { StatementQueries } from './statements/statement-queries.js';
 import { StatementResolver } from './statements/statement.resolver.js';
+import { JournalismQueries } from './journalism/journalism.queries.js';
+import { JournalismResolver } from './journalism/journalism.resolver.js';
+import { ExportsController } from './journalism/exports.controller.js';
+import { TimelinePageController } from './journalism/timeline-page.controller.js';
+import { StatementChanges } from './journalism/statement-changes.js';
+import { StatementChangesResolver } from './journalism/statement-changes.resolver.js';
 
 /** At start-up: bring the read model up to the log, load the demo data if the store is empty, then follow the log. */
 @Injectable()
@@ -57,6 +63,16 @@ export class AppModule {
               const errors = formatted.response.errors?.map(withErrorCode);
               return { ...formatted, response: { ...formatted.response, errors } };
             },
+            subscription: {
+              // loaders are made afresh for every use: a connection lives long, a cached statement would go stale
+              context: (): GraphQLContext => ({
+                get loaders() {
+                  return new StatementLoaders(readModel);
+                },
+                requestId: randomUUID(),
+                principal: 'anonymous',
+              }),
+            },
             context: (request: FastifyRequest): GraphQLContext => ({
               loaders: new StatementLoaders(readModel),
               requestId: headerValue(request.headers['x-request-id']) ?? randomUUID(),
@@ -65,7 +81,7 @@ export class AppModule {
           }),
         }),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, ExportsController, TimelinePageController],
       providers: [
         { provide: APP_PIPE, useClass: InputValidationPipe },
         { provide: APP_FILTER, useFactory: () => new GraphQLErrorFilter(config.production) },
@@ -73,6 +89,10 @@ export class AppModule {
         StatementQueries,
         StatementMutations,
         StatementResolver,
+        JournalismQueries,
+        JournalismResolver,
+        StatementChanges,
+        StatementChangesResolver,
         DemoLoader,
         StartUp,
         ...statementCommandHandlers,

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { ConfigError } from '../../api/src/config/app-config.js';
 import { registerServe } from './commands/serve.js';
+import { registerExport } from './commands/export.js';
 
 const program = new Command()
   .name('communique')
@@ -9,6 +10,7 @@ const program = new Command()
 
 // Each verb lives in commands/<verb>.ts and registers itself here (DESIGN §10).
 registerServe(program);
+registerExport(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

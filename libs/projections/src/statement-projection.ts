@@ -138,8 +138,9 @@ export function diffStatement(before: StatementView | undefined, after: Statemen
 
   // the search document only when text, speaker or sources change (most events touch none of them)
   const document = searchDocumentOf(after);
-  if (!sameSearchDocument(before && searchDocumentOf(before), document)) {
-    writes.push({ type: 'putSearchDocument', document });
+  const previous = before && searchDocumentOf(before);
+  if (!sameSearchDocument(previous, document)) {
+    writes.push({ type: 'putSearchDocument', document, replaces: previous !== undefined });
   }
   return writes;
 }

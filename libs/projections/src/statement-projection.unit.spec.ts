@@ -118,11 +118,26 @@ describe('statements projection', () => {
       {
         type: 'putSearchDocument',
         document: { recordedPosition: 1n, text: 'new', speaker: 'Wang Yi', sources: 'https://example.org/1' },
+        replaces: true,
       },
     ]);
   });
 
-  it('rewrites the search document when a source is added, not when topics change', () => {
+  it('writes a new search document on record, and rewrites it when a source is added, not when topics change', () => {
+    const first = projectStatementEvent(recorded({ type: 'StatementRecorded', data: statement }), undefined);
+    expect(writesOf(first, 'putSearchDocument')).toEqual([
+      {
+        type: 'putSearchDocument',
+        document: {
+          recordedPosition: 1n,
+          text: statement.text,
+          speaker: 'Wang Yi',
+          sources: 'https://example.org/1',
+        },
+        replaces: false,
+      },
+    ]);
+    position = 0n;
     const current = given({ type: 'StatementRecorded', data: statement });
     const sourced = projectStatementEvent(
       recorded({
@@ -137,6 +152,7 @@ describe('statements projection', () => {
         document: expect.objectContaining({
           sources: 'https://example.org/1 \n Example Times https://example.org/2',
         }),
+        replaces: true,
       },
     ]);
     const tagged = projectStatementEvent(

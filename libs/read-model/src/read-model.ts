@@ -156,7 +156,9 @@ export class ReadModel {
           this.run('DELETE FROM topic_counts WHERE topic = ? AND count = 0', write.topic);
           break;
         case 'putSearchDocument':
-          this.run('DELETE FROM statement_search WHERE rowid = ?', write.document.recordedPosition);
+          if (write.replaces) {
+            this.run('DELETE FROM statement_search WHERE rowid = ?', write.document.recordedPosition);
+          }
           this.run(
             'INSERT INTO statement_search (rowid, text, speaker, sources) VALUES (?, ?, ?, ?)',
             write.document.recordedPosition,

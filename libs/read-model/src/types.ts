@@ -54,7 +54,7 @@ export type ReadModelWrite =
   | { type: 'closeTopicEntry'; statementId: string; topic: string }
   | { type: 'openResponseLink'; statementId: string; respondsTo: string }
   | { type: 'adjustTopicCount'; topic: string; delta: number }
-  | { type: 'putSearchDocument'; document: SearchDocument };
+  | { type: 'putSearchDocument'; document: SearchDocument; replaces: boolean };
 
 export type SortOrder = 'ASC' | 'DESC';
 
