@@ -45,7 +45,13 @@ export class StatementChangesResolver {
     @Args('topic', { type: () => String, nullable: true }) topic: string | undefined,
     @Context('pubsub') pubsub: PubSub,
   ) {
-    this.resolve({ country, topic }); // bad arguments fail the subscription here, naming the argument
+    try {
+      this.resolve({ country, topic });
+    } catch (error) {
+      // Mercurius iterates whatever this returns (a thrown error would reach it as a non-iterable value): a
+      // stream that fails at once ends the subscription with the error, which names the argument
+      return failing(error);
+    }
     this.changes.ensureListening();
     return pubsub.subscribe(STATEMENT_CHANGED);
   }
@@ -58,4 +64,9 @@ export class StatementChangesResolver {
     resolvedArgs.set(variables, resolved);
     return resolved;
   }
+}
+
+// eslint-disable-next-line require-yield
+async function* failing(error: unknown): AsyncGenerator<never> {
+  throw error;
 }
