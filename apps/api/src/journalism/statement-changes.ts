@@ -39,30 +39,9 @@ export class StatementChanges {
     this.projections.onApplied((events) => this.publish(events));
   }
 
-  /** The changes a batch makes, one per statement, in the order the batch first touched them. */
-  changesOf(events: readonly RecordedEvent[]): StatementChange[] {
-    const firstPosition = new Map<string, bigint>();
-    for (const event of events) {
-      const id = statementIdOf(event.stream);
-      if (id !== undefined && !firstPosition.has(id)) firstPosition.set(id, event.position);
-    }
-    const changes: StatementChange[] = [];
-    for (const [id, position] of firstPosition) {
-      const after = this.readModel.statement(id);
-      if (after === undefined) continue;
-      const before = position > 1n ? this.readModel.statement(id, position - 1n) : undefined;
-      changes.push({
-        statementChanged: after,
-        countries: [...new Set([...countriesOf(before), ...countriesOf(after)])],
-        topics: [...new Set([...(before?.topics ?? []), ...after.topics])],
-      });
-    }
-    return changes;
-  }
-
   private publish(events: readonly RecordedEvent[]): void {
     const fastify = this.http.httpAdapter.getInstance<FastifyInstance>();
-    for (const change of this.changesOf(events)) {
+    for (const change of statementChangesOf(this.readModel, events)) {
       try {
         fastify.graphql.pubsub.publish({ topic: STATEMENT_CHANGED, payload: change }, () => undefined);
       } catch (error) {
@@ -70,6 +49,33 @@ export class StatementChanges {
       }
     }
   }
+}
+
+/**
+ * The changes an applied batch made, one per statement in the order the batch first touched them: the
+ * statement now, with the countries and topics it had just before the batch (read as of that position) and now.
+ */
+export function statementChangesOf(
+  readModel: ReadModel,
+  events: readonly RecordedEvent[],
+): StatementChange[] {
+  const firstPosition = new Map<string, bigint>();
+  for (const event of events) {
+    const id = statementIdOf(event.stream);
+    if (id !== undefined && !firstPosition.has(id)) firstPosition.set(id, event.position);
+  }
+  const changes: StatementChange[] = [];
+  for (const [id, position] of firstPosition) {
+    const after = readModel.statement(id);
+    if (after === undefined) continue;
+    const before = position > 1n ? readModel.statement(id, position - 1n) : undefined;
+    changes.push({
+      statementChanged: after,
+      countries: [...new Set([...countriesOf(before), ...countriesOf(after)])],
+      topics: [...new Set([...(before?.topics ?? []), ...after.topics])],
+    });
+  }
+  return changes;
 }
 
 function countriesOf(view: StatementView | undefined): string[] {
