@@ -1,7 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
+import {
+  CURRENT_SCHEMA_VERSION,
+  decide,
+  initialStatementState,
+  statementStream,
+  type StatementInput,
+} from '#domain';
+import { appendInChildProcess } from '#event-store/testing';
+import { referenceData } from '#reference';
 import { RECORD, statementInput } from './support/api.js';
 import { eventually, ServerProcess } from './support/server-process.js';
 
@@ -129,6 +139,47 @@ describe('statementChanged over WebSocket', () => {
     const last = client.received.get('tr')?.at(-1)?.payload?.data?.statementChanged;
     expect(last).toEqual(expect.objectContaining({ id: forTurkey, status: 'RETRACTED' }));
     expect(client.errors).toEqual([]);
+  });
+
+  it('delivers a statement that another process appended to the log', async () => {
+    client.subscribe('xinjiang', CHANGED, { topic: 'Xinjiang' });
+    // the subscription is live once a probe recorded through the service arrives on it
+    await eventually(
+      async () => {
+        await record({ topics: ['xinjiang'], text: 'probe' });
+        return client.ids('xinjiang').length > 0 ? true : undefined;
+      },
+      20000,
+      'the topic subscription to start',
+    );
+    const id = randomUUID();
+    const events = decide(
+      {
+        type: 'RecordStatement',
+        id,
+        input: statementInput({ topics: ['xinjiang'], text: 'from elsewhere' }) as unknown as StatementInput,
+      },
+      initialStatementState,
+      referenceData,
+    );
+    const metadata = {
+      recordedAt: new Date().toISOString(),
+      recordedBy: 'another-process',
+      correlationId: 'test',
+      causationId: 'test',
+      schemaVersion: CURRENT_SCHEMA_VERSION,
+    };
+    await appendInChildProcess(
+      join(dataDir, 'events.db'),
+      statementStream(id),
+      events.map((event) => ({ id: randomUUID(), type: event.type, data: event.data, metadata })),
+      { expectedRevision: 'no_stream' },
+    );
+    await eventually(
+      async () => (client.ids('xinjiang').includes(id) ? true : undefined),
+      20000,
+      'the change',
+    );
   });
 
   it('rejects an unknown country with BAD_USER_INPUT naming the argument', async () => {
