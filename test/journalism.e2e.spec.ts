@@ -209,6 +209,14 @@ describe('search, dashboards, exports and the timeline page', () => {
     expect((await get('/assets/timelinejs/../../package.json')).statusCode).toBe(404);
     expect((await get('/assets/timelinejs/%2e%2e/%2e%2e/package.json')).statusCode).toBe(404);
 
+    const topic = await get('/timeline?topic=Testing&from=2019');
+    expect(topic.statusCode).toBe(200);
+    expect(topic.body).toContain('<h1>topic testing</h1>');
+    expect(topic.body).toContain('data-source="/exports/timeline.timelinejs.json?topic=testing&amp;from=2019"');
+    const empty = await get('/timeline?topic=nothing-here');
+    expect(empty.body).toContain('No statements on this timeline yet.');
+    expect(empty.body).not.toContain('timeline-embed');
+
     const bad = await get('/timeline?country=%3Cscript%3Ealert(1)%3C%2Fscript%3E');
     expect(bad.statusCode).toBe(400);
     expect(bad.headers['content-type']).toMatch(/^text\/html/);
