@@ -212,7 +212,9 @@ describe('search, dashboards, exports and the timeline page', () => {
     const topic = await get('/timeline?topic=Testing&from=2019');
     expect(topic.statusCode).toBe(200);
     expect(topic.body).toContain('<h1>topic testing</h1>');
-    expect(topic.body).toContain('data-source="/exports/timeline.timelinejs.json?topic=testing&amp;from=2019"');
+    expect(topic.body).toContain(
+      'data-source="/exports/timeline.timelinejs.json?topic=testing&amp;from=2019"',
+    );
     const empty = await get('/timeline?topic=nothing-here');
     expect(empty.body).toContain('No statements on this timeline yet.');
     expect(empty.body).not.toContain('timeline-embed');
