@@ -28,6 +28,12 @@ import {
   type SecureContext,
 } from './security/access.js';
 import { checkDocumentSize, validationRules, withoutSuggestions } from './security/graphql-limits.js';
+import { JournalismQueries } from './journalism/journalism.queries.js';
+import { JournalismResolver } from './journalism/journalism.resolver.js';
+import { ExportsController } from './journalism/exports.controller.js';
+import { TimelinePageController } from './journalism/timeline-page.controller.js';
+import { StatementChanges } from './journalism/statement-changes.js';
+import { StatementChangesResolver } from './journalism/statement-changes.resolver.js';
 
 /** At start-up: bring the read model up to the log, load the demo data if the store is empty, then follow the log. */
 @Injectable()
@@ -73,6 +79,21 @@ export class AppModule {
                 .map((e) => (appConfig.production ? { ...e, message: withoutSuggestions(e.message) } : e));
               return { ...formatted, response: { ...formatted.response, errors } };
             },
+            subscription: {
+              // Loaders are made afresh for every use: a connection lives long, a cached statement would go
+              // stale. The key comes with the WebSocket upgrade request, like an HTTP request's.
+              context: (_connection: unknown, request: FastifyRequest): GraphQLContext & SecureContext => {
+                const auth = authenticate(request.headers.authorization, appConfig.security);
+                return {
+                  get loaders() {
+                    return new StatementLoaders(readModel);
+                  },
+                  requestId: randomUUID(),
+                  principal: auth.principal?.name ?? ANONYMOUS,
+                  auth,
+                };
+              },
+            },
             context: (request: FastifyRequest): GraphQLContext & SecureContext => {
               const auth = authenticate(request.headers.authorization, appConfig.security);
               return {
@@ -85,7 +106,7 @@ export class AppModule {
           }),
         }),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, ExportsController, TimelinePageController],
       providers: [
         { provide: APP_PIPE, useClass: InputValidationPipe },
         { provide: APP_FILTER, useFactory: () => new GraphQLErrorFilter(config.production) },
@@ -102,6 +123,10 @@ export class AppModule {
         StatementQueries,
         StatementMutations,
         StatementResolver,
+        JournalismQueries,
+        JournalismResolver,
+        StatementChanges,
+        StatementChangesResolver,
         DemoLoader,
         StartUp,
         ...statementCommandHandlers,

@@ -4,6 +4,7 @@ import { ConfigError } from '../../api/src/config/app-config.js';
 import { registerServe } from './commands/serve.js';
 import { ImportCommandError, registerImport } from './commands/import.js';
 import { registerKeys } from './commands/keys.js';
+import { registerExport } from './commands/export.js';
 
 const program = new Command()
   .name('communique')
@@ -13,6 +14,7 @@ const program = new Command()
 registerServe(program);
 registerImport(program);
 registerKeys(program);
+registerExport(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

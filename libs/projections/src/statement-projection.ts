@@ -10,7 +10,15 @@ import {
   type StatementState,
 } from '#domain';
 import type { RecordedEvent } from '#event-store';
-import type { CountryEntry, ReadModel, ReadModelWrite, StatementView, TopicEntry } from '#read-model';
+import {
+  sameSearchDocument,
+  searchDocumentOf,
+  type CountryEntry,
+  type ReadModel,
+  type ReadModelWrite,
+  type StatementView,
+  type TopicEntry,
+} from '#read-model';
 
 /**
  * The statements projection as a pure fold: `projectStatementEvent(event, current)` returns the read-model
@@ -126,6 +134,13 @@ export function diffStatement(before: StatementView | undefined, after: Statemen
   }
   for (const topic of activeBefore) {
     if (!activeAfter.has(topic)) writes.push({ type: 'adjustTopicCount', topic, delta: -1 });
+  }
+
+  // the search document only when text, speaker or sources change (most events touch none of them)
+  const document = searchDocumentOf(after);
+  const previous = before && searchDocumentOf(before);
+  if (!sameSearchDocument(previous, document)) {
+    writes.push({ type: 'putSearchDocument', document, replaces: previous !== undefined });
   }
   return writes;
 }

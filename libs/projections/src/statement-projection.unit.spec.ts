@@ -101,7 +101,7 @@ describe('statements projection', () => {
     expect(projectStatementEvent(replayed, current)).toEqual([]);
   });
 
-  it('a text correction rewrites only the statement row', () => {
+  it('a text correction rewrites only the statement row and its search document', () => {
     const current = given({ type: 'StatementRecorded', data: statement });
     const writes = projectStatementEvent(
       recorded({
@@ -115,7 +115,51 @@ describe('statements projection', () => {
         type: 'putStatement',
         statement: expect.objectContaining({ text: 'new', version: 2, lastPosition: 2n }),
       },
+      {
+        type: 'putSearchDocument',
+        document: { recordedPosition: 1n, text: 'new', speaker: 'Wang Yi', sources: 'https://example.org/1' },
+        replaces: true,
+      },
     ]);
+  });
+
+  it('writes a new search document on record, and rewrites it when a source is added, not when topics change', () => {
+    const first = projectStatementEvent(recorded({ type: 'StatementRecorded', data: statement }), undefined);
+    expect(writesOf(first, 'putSearchDocument')).toEqual([
+      {
+        type: 'putSearchDocument',
+        document: {
+          recordedPosition: 1n,
+          text: statement.text,
+          speaker: 'Wang Yi',
+          sources: 'https://example.org/1',
+        },
+        replaces: false,
+      },
+    ]);
+    position = 0n;
+    const current = given({ type: 'StatementRecorded', data: statement });
+    const sourced = projectStatementEvent(
+      recorded({
+        type: 'StatementSourceAdded',
+        data: { statementId: ID, source: { url: 'https://example.org/2', outlet: 'Example Times' } },
+      }),
+      current,
+    );
+    expect(writesOf(sourced, 'putSearchDocument')).toEqual([
+      {
+        type: 'putSearchDocument',
+        document: expect.objectContaining({
+          sources: 'https://example.org/1 \n Example Times https://example.org/2',
+        }),
+        replaces: true,
+      },
+    ]);
+    const tagged = projectStatementEvent(
+      recorded({ type: 'StatementTopicsTagged', data: { statementId: ID, topics: ['uyghurs'] } }),
+      current,
+    );
+    expect(writesOf(tagged, 'putSearchDocument')).toEqual([]);
   });
 
   it('a target correction closes the country that lost its role and reopens the one whose roles changed', () => {

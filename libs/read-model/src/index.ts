@@ -4,3 +4,19 @@ export { ReadModel } from './read-model.js';
 export { MAX_PAGE_SIZE, MAX_TOPICS } from './timeline-query.js';
 export { encodeCursor, decodeCursor, type TimelineKey } from './cursor.js';
 export { sortKeyOf, sortKeyRange } from './partial-date.js';
+export { MAX_QUERY_LENGTH, searchDocumentOf, sameSearchDocument, toFtsQuery } from './search.js';
+export {
+  EXPORT_FORMATS,
+  TIMELINEJS_COLUMNS,
+  csvRow,
+  escapeHtml,
+  exportTimeline,
+  exportedStatement,
+  headlineOf,
+  htmlTextOf,
+  timelineJsEvent,
+  timelineStatements,
+  type ExportFormat,
+  type TimelineExportRequest,
+  type TimelineJsEvent,
+} from './timeline-export.js';

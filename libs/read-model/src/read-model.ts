@@ -4,6 +4,8 @@ import { encodeCursor } from './cursor.js';
 import { sortKeyOf } from './partial-date.js';
 import { DUMP_ORDER, SCHEMA, SCHEMA_VERSION } from './schema.js';
 import { ReadModelUnusableError } from './errors.js';
+import { buildSearchSql, encodeSearchCursor } from './search.js';
+import { buildActivitySql, buildRelationsSql, periodOf, Tally, type AggregateRow } from './dashboards.js';
 import {
   buildTimelineSql,
   checkAsOf,
@@ -14,6 +16,11 @@ import {
   type TimelineSource,
 } from './timeline-query.js';
 import type {
+  ActivityBucket,
+  ActivityRequest,
+  CountryRelation,
+  RelationsRequest,
+  SearchRequest,
   CountryEntry,
   DumpRow,
   ReadModelDump,
@@ -150,6 +157,18 @@ export class ReadModel {
             write.delta,
           );
           this.run('DELETE FROM topic_counts WHERE topic = ? AND count = 0', write.topic);
+          break;
+        case 'putSearchDocument':
+          if (write.replaces) {
+            this.run('DELETE FROM statement_search WHERE rowid = ?', write.document.recordedPosition);
+          }
+          this.run(
+            'INSERT INTO statement_search (rowid, text, speaker, sources) VALUES (?, ?, ?, ?)',
+            write.document.recordedPosition,
+            write.document.text,
+            write.document.speaker,
+            write.document.sources,
+          );
           break;
       }
     }
@@ -306,6 +325,82 @@ export class ReadModel {
     ).map((row) => ({ topic: row.topic, count: Number(row.count) }));
   }
 
+  /**
+   * Statements whose text, speaker or sources match `query` (FTS5, bm25-ranked), with the timeline filters.
+   * Edges carry no roles. Cursors are offsets into the ranked list.
+   */
+  search(req: SearchRequest): StatementConnection {
+    const { pageSql, pageParams, countSql, countParams, offset } = buildSearchSql(req);
+    const rows = this.all<StatementRow>(pageSql, ...pageParams);
+    const total = this.get<{ total: bigint }>(countSql, ...countParams);
+    const edges = rows.slice(0, req.first).map((row, i) => ({
+      cursor: encodeSearchCursor(offset + i),
+      node: toView(row),
+      roles: [],
+    }));
+    return {
+      edges,
+      hasNextPage: rows.length > req.first,
+      endCursor: edges.at(-1)?.cursor ?? null,
+      totalCount: Number(total?.total ?? 0n),
+    };
+  }
+
+  /** Active statements of a country or topic timeline per month or year, by kind, with mean Goldstein. */
+  activity(req: ActivityRequest): ActivityBucket[] {
+    const { sql, params } = buildActivitySql(req);
+    const buckets = new Map<string, Tally>();
+    for (const row of this.all<AggregateRow & { period: string }>(sql, ...params)) {
+      const period = periodOf(row.period);
+      const tally = buckets.get(period) ?? new Tally();
+      tally.add(row);
+      buckets.set(period, tally);
+    }
+    return [...buckets].map(([period, tally]) => ({
+      period,
+      count: tally.count,
+      byKind: tally.byKind(),
+      meanGoldstein: tally.meanGoldstein(),
+    }));
+  }
+
+  /** Each country a country spoke to or about (outgoing) or was spoken to or about by (incoming). */
+  relations(req: RelationsRequest): CountryRelation[] {
+    const { sql, params } = buildRelationsSql(req);
+    const byCounterpart = new Map<string, { outgoing: number; incoming: number; tally: Tally }>();
+    for (const row of this.all<AggregateRow & { counterpart: string; outgoing: bigint }>(sql, ...params)) {
+      const relation = byCounterpart.get(row.counterpart) ?? { outgoing: 0, incoming: 0, tally: new Tally() };
+      if (row.outgoing === 1n) relation.outgoing += Number(row.n);
+      else relation.incoming += Number(row.n);
+      relation.tally.add(row);
+      byCounterpart.set(row.counterpart, relation);
+    }
+    return [...byCounterpart]
+      .map(([counterpart, { outgoing, incoming, tally }]) => ({
+        counterpart,
+        outgoing,
+        incoming,
+        byKind: tally.byKind(),
+        meanGoldstein: tally.meanGoldstein(),
+      }))
+      .sort(
+        (a, b) =>
+          b.outgoing + b.incoming - (a.outgoing + a.incoming) || a.counterpart.localeCompare(b.counterpart),
+      );
+  }
+
+  /** `EXPLAIN QUERY PLAN` of a search, activity or relations query (tests check the indexes they use). */
+  explainAggregate(
+    query: { search: SearchRequest } | { activity: ActivityRequest } | { relations: RelationsRequest },
+  ): string[] {
+    let sql: string;
+    let params: unknown[];
+    if ('search' in query) ({ pageSql: sql, pageParams: params } = buildSearchSql(query.search));
+    else if ('activity' in query) ({ sql, params } = buildActivitySql(query.activity));
+    else ({ sql, params } = buildRelationsSql(query.relations));
+    return this.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, ...params).map((row) => row.detail);
+  }
+
   /** `EXPLAIN QUERY PLAN` of a timeline page query: lets tests and benchmarks see that it is a range scan. */
   explainTimeline(
     timeline: 'country' | 'topic',
@@ -326,7 +421,8 @@ export class ReadModel {
   dump(): ReadModelDump {
     const dump: ReadModelDump = {};
     for (const [table, order] of Object.entries(DUMP_ORDER)) {
-      dump[table] = this.all<DumpRow>(`SELECT * FROM ${table} ORDER BY ${order}`);
+      const rowid = table === 'statement_search' ? 'rowid AS doc, ' : '';
+      dump[table] = this.all<DumpRow>(`SELECT ${rowid}* FROM ${table} ORDER BY ${order}`);
     }
     return dump;
   }

@@ -12,7 +12,7 @@
  * slower counts), and the history ones the validity columns, so counts, filters and as-of checks are
  * answered from the index alone; the table is read only for the rows of a page.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS statements (
@@ -83,6 +83,14 @@ CREATE TABLE IF NOT EXISTS topic_counts (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS topic_counts_by_count ON topic_counts (count DESC, topic);
 
+-- Full-text search (version 2): one document per statement, its rowid the statement's recorded_position
+-- (stable for the statement's life), holding the current text, speaker and sources; status and the other
+-- filters come from the current statements row it joins.
+CREATE VIRTUAL TABLE IF NOT EXISTS statement_search
+  USING fts5(text, speaker, sources, tokenize = 'unicode61 remove_diacritics 2');
+CREATE INDEX IF NOT EXISTS statements_current_by_position
+  ON statements (recorded_position) WHERE valid_to IS NULL;
+
 CREATE TABLE IF NOT EXISTS checkpoints (
   name     TEXT    NOT NULL PRIMARY KEY,
   position INTEGER NOT NULL
@@ -96,5 +104,6 @@ export const DUMP_ORDER: Readonly<Record<string, string>> = {
   topic_entries: 'statement_id, topic, valid_from',
   response_links: 'statement_id, responds_to, valid_from',
   topic_counts: 'topic',
+  statement_search: 'rowid',
   checkpoints: 'name',
 };

@@ -53,7 +53,8 @@ export type ReadModelWrite =
   | { type: 'putTopicEntry'; entry: TopicEntry }
   | { type: 'closeTopicEntry'; statementId: string; topic: string }
   | { type: 'openResponseLink'; statementId: string; respondsTo: string }
-  | { type: 'adjustTopicCount'; topic: string; delta: number };
+  | { type: 'adjustTopicCount'; topic: string; delta: number }
+  | { type: 'putSearchDocument'; document: SearchDocument; replaces: boolean };
 
 export type SortOrder = 'ASC' | 'DESC';
 
@@ -111,3 +112,61 @@ export type DumpRow = Record<string, string | bigint | number | null>;
 
 /** Every row of every table, in primary-key order: two read models are equal iff their dumps are. */
 export type ReadModelDump = Record<string, DumpRow[]>;
+
+/** The searchable fields of a statement, under the rowid `recordedPosition`. */
+export interface SearchDocument {
+  recordedPosition: bigint;
+  text: string;
+  /** name, role and organization */
+  speaker: string;
+  /** outlets and urls */
+  sources: string;
+}
+
+export interface SearchRequest {
+  /** the user's words: plain words, "exact phrases", prefix* words */
+  query: string;
+  /** `roles` needs `counterpart` here: the counterpart holds one of the roles */
+  filter?: TimelineFilter;
+  first: number;
+  after?: string;
+}
+
+export type Interval = 'MONTH' | 'YEAR';
+
+export interface ActivityRequest {
+  timeline: 'country' | 'topic';
+  key: string;
+  from?: string;
+  to?: string;
+  interval: Interval;
+}
+
+export interface KindCount {
+  kind: StatementKind;
+  count: number;
+}
+
+export interface ActivityBucket {
+  /** '2019-05' (MONTH) or '2019' (YEAR; in a MONTH series, the statements dated only to that year) */
+  period: string;
+  count: number;
+  byKind: KindCount[];
+  meanGoldstein: number | null;
+}
+
+export interface RelationsRequest {
+  country: string;
+  from?: string;
+  to?: string;
+}
+
+export interface CountryRelation {
+  counterpart: string;
+  /** statements in which the country is the speaker country and the counterpart a target or mentioned */
+  outgoing: number;
+  /** statements in which the counterpart is the speaker country and the country a target or mentioned */
+  incoming: number;
+  byKind: KindCount[];
+  meanGoldstein: number | null;
+}

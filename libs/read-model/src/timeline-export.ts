@@ -1,0 +1,268 @@
+import type { StatementKind } from '#domain';
+import type { ReadModel } from './read-model.js';
+import type { StatementView, TimelineFilter } from './types.js';
+
+/**
+ * A country's or a topic's timeline as CSV (the columns of TimelineJS's Google-spreadsheet template), as JSON
+ * (statements in the shape `recordStatement` takes, so the file can be imported again) or as TimelineJS3 JSON.
+ * Output comes in chunks, one page of the timeline (100 statements) at a time, so a large timeline is never
+ * held in memory as one string; the REST endpoints and `communique export timeline` both stream these chunks.
+ */
+
+export const EXPORT_FORMATS = ['csv', 'json', 'timelinejs'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface TimelineExportRequest {
+  timeline: 'country' | 'topic';
+  /** alpha-2 code or topic slug */
+  key: string;
+  from?: string;
+  to?: string;
+}
+
+const PAGE = 100;
+
+export const TIMELINEJS_COLUMNS = [
+  'Year',
+  'Month',
+  'Day',
+  'Time',
+  'End Year',
+  'End Month',
+  'End Day',
+  'End Time',
+  'Display Date',
+  'Headline',
+  'Text',
+  'Media',
+  'Media Credit',
+  'Media Caption',
+  'Media Thumbnail',
+  'Type',
+  'Group',
+  'Background',
+] as const;
+
+const KIND_LABELS: Record<StatementKind, string> = {
+  STATEMENT: 'Statement',
+  APPEAL: 'Appeal',
+  INTENT_TO_COOPERATE: 'Intent to cooperate',
+  CONSULT: 'Consultation',
+  DIPLOMATIC_COOPERATION: 'Diplomatic cooperation',
+  DEMAND: 'Demand',
+  DISAPPROVE: 'Disapproval',
+  REJECT: 'Rejection',
+  THREATEN: 'Threat',
+  PROTEST: 'Protest',
+  OTHER: 'Other',
+};
+
+const ATTRIBUTION_LABELS: Record<StatementView['attribution'], string> = {
+  DIRECT_QUOTE: 'Direct quote',
+  PARAPHRASE: 'Paraphrase',
+  READOUT: 'Official readout',
+  SUMMARY: 'Summary',
+};
+
+/** The statements of a timeline in timeline order, fetched a page at a time. */
+export function* timelineStatements(
+  readModel: ReadModel,
+  req: TimelineExportRequest,
+): Generator<StatementView> {
+  const filter: TimelineFilter = { from: req.from, to: req.to };
+  let after: string | undefined;
+  for (;;) {
+    const request = { filter, first: PAGE, after, order: 'ASC' as const };
+    const page =
+      req.timeline === 'country'
+        ? readModel.countryTimeline(req.key, request)
+        : readModel.topicTimeline(req.key, request);
+    for (const edge of page.edges) yield edge.node;
+    if (!page.hasNextPage || page.endCursor === null) return;
+    after = page.endCursor;
+  }
+}
+
+/** The whole export as chunks of text. Validates the request (dates) before the first chunk. */
+export function exportTimeline(
+  readModel: ReadModel,
+  req: TimelineExportRequest,
+  format: ExportFormat,
+): Generator<string> {
+  const statements = timelineStatements(readModel, req);
+  // the first page is read now, so that a bad request throws here and not in the middle of a response
+  const first = statements.next();
+  const all = (function* (): Generator<StatementView> {
+    if (first.done === true) return;
+    yield first.value;
+    yield* statements;
+  })();
+  switch (format) {
+    case 'csv':
+      return csvChunks(all);
+    case 'json':
+      return jsonChunks(req, all);
+    case 'timelinejs':
+      return timelineJsChunks(all);
+  }
+}
+
+// ---- CSV
+
+function* csvChunks(statements: Iterable<StatementView>): Generator<string> {
+  yield csvRow(TIMELINEJS_COLUMNS);
+  let lines: string[] = [];
+  for (const statement of statements) {
+    const [year, month, day] = statement.occurredOn.split('-');
+    const row: Record<(typeof TIMELINEJS_COLUMNS)[number], string> = {
+      Year: year ?? '',
+      Month: month === undefined ? '' : String(Number(month)),
+      Day: day === undefined ? '' : String(Number(day)),
+      Time: '',
+      'End Year': '',
+      'End Month': '',
+      'End Day': '',
+      'End Time': '',
+      'Display Date': '',
+      Headline: headlineOf(statement),
+      Text: htmlTextOf(statement),
+      Media: '',
+      'Media Credit': '',
+      'Media Caption': '',
+      'Media Thumbnail': '',
+      Type: '',
+      Group: groupOf(statement),
+      Background: '',
+    };
+    lines.push(csvRow(TIMELINEJS_COLUMNS.map((column) => row[column])));
+    if (lines.length === PAGE) {
+      yield lines.join('');
+      lines = [];
+    }
+  }
+  if (lines.length > 0) yield lines.join('');
+}
+
+/** One RFC 4180 record with its CRLF; fields holding a comma, quote, CR or LF are quoted, quotes doubled. */
+export function csvRow(fields: readonly string[]): string {
+  return `${fields.map((field) => (/[",\r\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field)).join(',')}\r\n`;
+}
+
+// ---- JSON (re-importable)
+
+/** A statement in the `RecordStatementInput` shape, then the read-only fields an importer ignores. */
+export function exportedStatement(view: StatementView): Record<string, unknown> {
+  return {
+    id: view.id,
+    occurredOn: view.occurredOn,
+    speaker: view.speaker,
+    speakerCountry: view.speakerCountry,
+    targets: view.targets,
+    mentions: view.mentions,
+    topics: view.topics,
+    kind: view.kind,
+    cameoCode: view.cameoCode,
+    text: view.text,
+    attribution: view.attribution,
+    language: view.language,
+    location: view.location,
+    sources: view.sources,
+    goldstein: view.goldstein,
+    respondsTo: view.respondsTo,
+    status: view.status,
+    version: view.version,
+    recordedAt: view.recordedAt,
+    updatedAt: view.updatedAt,
+  };
+}
+
+function* jsonChunks(req: TimelineExportRequest, statements: Iterable<StatementView>): Generator<string> {
+  const head = { [req.timeline]: req.key, from: req.from ?? null, to: req.to ?? null };
+  yield `${JSON.stringify(head).slice(0, -1)},"statements":[`;
+  let separator = '\n';
+  for (const statement of statements) {
+    yield separator + JSON.stringify(exportedStatement(statement));
+    separator = ',\n';
+  }
+  yield '\n]}\n';
+}
+
+// ---- TimelineJS3 JSON
+
+export interface TimelineJsEvent {
+  unique_id: string;
+  start_date: { year: number; month?: number; day?: number };
+  text: { headline: string; text: string };
+  group?: string;
+}
+
+export function timelineJsEvent(statement: StatementView): TimelineJsEvent {
+  const [year, month, day] = statement.occurredOn.split('-').map(Number);
+  const start: TimelineJsEvent['start_date'] = { year: year ?? 0 };
+  if (month !== undefined) start.month = month;
+  if (day !== undefined) start.day = day;
+  return {
+    unique_id: `statement-${statement.id}`,
+    start_date: start,
+    text: { headline: headlineOf(statement), text: htmlTextOf(statement) },
+    group: groupOf(statement),
+  };
+}
+
+function* timelineJsChunks(statements: Iterable<StatementView>): Generator<string> {
+  yield '{"events":[';
+  let separator = '\n';
+  for (const statement of statements) {
+    yield separator + JSON.stringify(timelineJsEvent(statement));
+    separator = ',\n';
+  }
+  yield '\n]}\n';
+}
+
+// ---- shared wording
+
+/** "Wang Yi (CN) to TR: Disapproval": who, for which country, to whom, what kind of statement. */
+export function headlineOf(statement: StatementView): string {
+  const who = statement.speakerCountry
+    ? `${statement.speaker.name} (${statement.speakerCountry})`
+    : statement.speaker.name;
+  const to = statement.targets.length > 0 ? ` to ${statement.targets.join(', ')}` : '';
+  return `${who}${to}: ${KIND_LABELS[statement.kind]}`;
+}
+
+function groupOf(statement: StatementView): string {
+  return statement.speakerCountry ?? '';
+}
+
+/** The statement as HTML: the words (a quote as a blockquote), who said it, the attribution, sources as links. */
+export function htmlTextOf(statement: StatementView): string {
+  const words =
+    statement.attribution === 'DIRECT_QUOTE'
+      ? `<blockquote>${escapeHtml(statement.text)}</blockquote>`
+      : `<p>${escapeHtml(statement.text)}</p>`;
+  const speaker = [statement.speaker.name, statement.speaker.role, statement.speaker.organization]
+    .filter((part) => part !== undefined && part !== '')
+    .join(', ');
+  const attribution = `<p><em>${escapeHtml(ATTRIBUTION_LABELS[statement.attribution])}</em> · ${escapeHtml(speaker)}${
+    statement.status === 'RETRACTED' ? ' · <strong>retracted</strong>' : ''
+  }</p>`;
+  const sources = statement.sources
+    .map((source) => {
+      const label = escapeHtml(source.outlet ?? source.url);
+      const via = source.via ? ` (via ${escapeHtml(source.via)})` : '';
+      return /^https?:\/\//i.test(source.url)
+        ? `<a href="${escapeHtml(source.url)}" rel="noopener noreferrer">${label}</a>${via}`
+        : `${label}${via}`;
+    })
+    .join(' · ');
+  return `${words}${attribution}<p>Sources: ${sources}</p>`;
+}
+
+export function escapeHtml(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
+}
