@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { GraphQLModule } from '@nestjs/graphql';
@@ -14,6 +15,7 @@ import { GraphQLErrorFilter, InputValidationPipe, withErrorCode } from './graphq
 import { StatementLoaders, type GraphQLContext } from './graphql/statement-loaders.js';
 import { HealthController } from './health/health.controller.js';
 import { PersistenceModule } from './infrastructure/persistence.module.js';
+import { OperationsModule } from './operations/operations.module.js';
 import { APP_CONFIG } from './infrastructure/tokens.js';
 import { statementCommandHandlers } from './statements/commands/statement-commands.js';
 import { StatementRepository } from './statements/statement.repository.js';
@@ -28,8 +30,20 @@ class StartUp implements OnApplicationBootstrap {
   constructor(
     private readonly projections: ProjectionRunner,
     private readonly demo: DemoLoader,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
   async onApplicationBootstrap(): Promise<void> {
+    this.logger.log(`read model checkpoint ${this.projections.checkpoint}: catching up from there`);
+    // A replica listens at once and catches up in the background; /health/ready says when it is done.
+    if (this.config.replica) {
+      this.bootstrap().catch((error: unknown) =>
+        this.logger.error(`start-up catch-up failed: ${String(error)}`),
+      );
+      return;
+    }
+    await this.bootstrap();
+  }
+  private async bootstrap(): Promise<void> {
     const checkpoint = await this.projections.catchUp();
     this.logger.log(`read model at position ${checkpoint}`);
     await this.demo.loadIfEmpty();
@@ -44,6 +58,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         PersistenceModule.forRoot(config),
+        OperationsModule.forRoot(),
         CqrsModule.forRoot(),
         GraphQLModule.forRootAsync<MercuriusDriverConfig>({
           driver: MercuriusDriver,
@@ -59,7 +74,7 @@ export class AppModule {
             },
             context: (request: FastifyRequest): GraphQLContext => ({
               loaders: new StatementLoaders(readModel),
-              requestId: headerValue(request.headers['x-request-id']) ?? randomUUID(),
+              requestId: headerValue(request.headers['x-request-id']) ?? String(request.id ?? randomUUID()),
               principal: 'anonymous',
             }),
           }),

@@ -4,13 +4,15 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
+import { PinoNestLogger, createLogger, requestIdOf } from './operations/logging.js';
 
 /** Builds the API application (not yet listening). */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const log = createLogger(process.env.COMMUNIQUE_LOG === 'silent' ? 'silent' : config.logLevel);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
-    new FastifyAdapter({ bodyLimit: 1024 * 1024 }),
-    { logger: process.env.COMMUNIQUE_LOG === 'silent' ? false : ['log', 'warn', 'error'] },
+    new FastifyAdapter({ bodyLimit: 1024 * 1024, loggerInstance: log, genReqId: requestIdOf }),
+    { logger: log.level === 'silent' ? false : new PinoNestLogger(log) },
   );
   app.enableShutdownHooks();
   return app;

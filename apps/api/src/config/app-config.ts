@@ -16,6 +16,11 @@ export interface AppConfig {
   minPositionTimeoutMs: number;
   /** `/health/ready` answers 503 while the read model is more than this many events behind the log */
   readyMaxLag: number;
+  /**
+   * `COMMUNIQUE_REPLICA`: listen at once and build the read model in the background (readiness says when it
+   * is done) instead of catching up before listening. Default: true with `eventstoredb`, false with `sqlite`.
+   */
+  replica: boolean;
   /** pino level of the service log (`COMMUNIQUE_LOG_LEVEL`); `COMMUNIQUE_LOG=silent` makes it `silent` */
   logLevel: LogLevel;
 }
@@ -90,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     ...(eventStore === 'eventstoredb' ? { eventStoreConnectionString: connectionString } : {}),
     production: env.NODE_ENV === 'production',
     minPositionTimeoutMs: integer(env, 'COMMUNIQUE_MIN_POSITION_TIMEOUT_MS', 5000, 0, 60000),
+    replica: flag(env, 'COMMUNIQUE_REPLICA', eventStore === 'eventstoredb'),
     readyMaxLag: integer(env, 'COMMUNIQUE_READY_MAX_LAG', 100, 0, Number.MAX_SAFE_INTEGER),
     logLevel: logLevel as LogLevel,
   };
