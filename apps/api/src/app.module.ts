@@ -16,6 +16,7 @@ import { StatementLoaders, type GraphQLContext } from './graphql/statement-loade
 import { HealthController } from './health/health.controller.js';
 import { PersistenceModule } from './infrastructure/persistence.module.js';
 import { OperationsModule } from './operations/operations.module.js';
+import { retryWithBackoff } from './operations/retry.js';
 import { APP_CONFIG } from './infrastructure/tokens.js';
 import { statementCommandHandlers } from './statements/commands/statement-commands.js';
 import { StatementRepository } from './statements/statement.repository.js';
@@ -36,8 +37,12 @@ class StartUp implements OnApplicationBootstrap {
     this.logger.log(`read model checkpoint ${this.projections.checkpoint}: catching up from there`);
     // A replica listens at once and catches up in the background; /health/ready says when it is done.
     if (this.config.replica) {
-      this.bootstrap().catch((error: unknown) =>
-        this.logger.error(`start-up catch-up failed: ${String(error)}`),
+      void retryWithBackoff(
+        () => this.bootstrap(),
+        (error, attempt, delay) =>
+          this.logger.error(
+            `start-up catch-up failed (attempt ${attempt}, next in ${delay} ms): ${String(error)}`,
+          ),
       );
       return;
     }

@@ -12,7 +12,8 @@ export interface ProjectionSample {
 
 /**
  * The service's Prometheus metrics, in a registry of its own (several apps can run in one process, as the
- * in-process tests do). Projection gauges are read when scraped, from `sampleProjection`.
+ * in-process tests do). Projection gauges are read when scraped, from `sampleProjection`; while the event store
+ * does not answer they keep their last value.
  */
 export class Metrics {
   readonly registry = new Registry();
@@ -73,7 +74,8 @@ export class Metrics {
       help: 'last log position applied to this read model',
       registers,
       async collect() {
-        this.set(Number((await shared()).checkpoint));
+        const sample = await shared().catch(() => undefined);
+        if (sample !== undefined) this.set(Number(sample.checkpoint));
       },
     });
     new Gauge({
@@ -81,7 +83,8 @@ export class Metrics {
       help: 'last position in the event log',
       registers,
       async collect() {
-        this.set(Number((await shared()).head));
+        const sample = await shared().catch(() => undefined);
+        if (sample !== undefined) this.set(Number(sample.head));
       },
     });
     new Gauge({
@@ -89,7 +92,8 @@ export class Metrics {
       help: 'events in the log not yet applied to this read model',
       registers,
       async collect() {
-        this.set((await shared()).lag);
+        const sample = await shared().catch(() => undefined);
+        if (sample !== undefined) this.set(sample.lag);
       },
     });
     const rate = () => this.eventsPerSecond();

@@ -12,7 +12,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EventStore, WrongExpectedRevisionError } from '#event-store';
-import { ProjectionRunner } from '#projections';
+import { ProjectionRunner, type ProjectionStatus } from '#projections';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../infrastructure/tokens.js';
 import { lagInEvents } from './lag.js';
@@ -38,9 +38,20 @@ export class ProbeController {
 
   @Get('ready')
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
-    const [status] = await this.projections.status();
     const maxLag = this.config.readyMaxLag;
-    const lag = await lagInEvents(this.store, status.checkpoint, status.head, maxLag);
+    let status: ProjectionStatus;
+    let lag: number;
+    try {
+      [status] = await this.projections.status();
+      lag = await lagInEvents(this.store, status.checkpoint, status.head, maxLag);
+    } catch (error) {
+      // The event store does not answer: this replica cannot tell how far behind it is.
+      void reply.status(503);
+      return {
+        status: 'event store unavailable',
+        error: error instanceof Error ? error.message : String(error),
+      };
+    }
     const ready = lag <= maxLag;
     void reply.status(ready ? 200 : 503);
     return {
