@@ -13,40 +13,30 @@ import { WrongExpectedRevisionError, type ExpectedRevision, type Position } from
  * The mapping between the port's values and @eventstore/db-client's, kept apart from the adapter so each rule
  * is tested on its own.
  *
- * Positions. The server orders `$all` by a (commit, prepare) pair of transaction-file offsets. The events of
- * one append share the commit position of the append (the offset of its first event) and each has its own,
- * larger, prepare position; an event appended alone has commit = prepare. The port needs ONE bigint that is
- * strictly increasing along `$all` and fits the read model's 64-bit INTEGER checkpoints, so a position is
- *
- *     commit * 2^24 + (prepare - commit)
- *
- * which orders exactly like (commit, prepare) as long as an append spans less than 16 MiB of log (the
- * server's default maximum append size is 1 MiB) and the log stays under 2^39 bytes (512 GiB). Outside those
- * bounds `toPosition` throws rather than returning a position that could sort wrongly. To resume after a
- * position, a read starts at the append it belongs to, (commit, commit), and drops what it has already seen.
+ * Positions. The server reports a (commit, prepare) pair of transaction-file offsets and orders `$all` by it.
+ * Every event written through the gRPC append (the only write this client has) is its own commit record:
+ * commit = prepare = the offset of its record, so the commit position alone is unique and strictly increasing
+ * along `$all`, and it fits the read model's 64-bit INTEGER checkpoints. It has gaps (it counts bytes).
+ * Events written inside an explicit transaction of the legacy TCP API share the commit position of the
+ * transaction's commit record; the adapter refuses them with an error rather than give two events one
+ * position. To read after a position p, a read starts at (p, p), the event itself, and drops it.
  */
-
-export const OFFSET_BITS = 24n;
-const OFFSET_LIMIT = 1n << OFFSET_BITS;
-const COMMIT_LIMIT = 1n << (63n - OFFSET_BITS);
 
 /** The port's position of an event the server reports at `position`. */
 export function toPosition(position: ClientPosition): Position {
   const { commit, prepare } = position;
-  const offset = prepare - commit;
-  if (commit < 0n || offset < 0n || offset >= OFFSET_LIMIT || commit >= COMMIT_LIMIT) {
+  if (commit < 0n || prepare !== commit) {
     throw new RangeError(
-      `EventStoreDB position (commit ${commit}, prepare ${prepare}) cannot be encoded: ` +
-        'the adapter needs 0 <= prepare - commit < 2^24 and commit < 2^39',
+      `EventStoreDB position (commit ${commit}, prepare ${prepare}) is not that of an event appended on its own ` +
+        '(commit = prepare): events of explicit transactions (legacy TCP API) are not supported',
     );
   }
-  return (commit << OFFSET_BITS) + offset;
+  return commit;
 }
 
-/** Where to start reading or subscribing so as to see every event after `position`: its append's start. */
-export function appendStartOf(position: Position): ClientPosition {
-  const commit = position >> OFFSET_BITS;
-  return { commit, prepare: commit };
+/** The client's position of the event at the port's `position`: where to read or subscribe from. */
+export function toClientPosition(position: Position): ClientPosition {
+  return { commit: position, prepare: position };
 }
 
 /** The port's expected revision as the client takes it. */

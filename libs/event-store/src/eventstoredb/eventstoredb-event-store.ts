@@ -35,10 +35,10 @@ import {
 } from '../event-store.js';
 import { canonicalJson, computeEventHash } from '../hash-chain.js';
 import {
-  appendStartOf,
   isStreamNotFound,
   isSystemEvent,
   isWrongExpectedVersion,
+  toClientPosition,
   toPosition,
   toWrongExpectedRevisionError,
 } from './client-mapping.js';
@@ -61,11 +61,11 @@ export interface EventStoreDbClientApi {
       direction?: typeof FORWARDS | typeof BACKWARDS;
     },
   ): AsyncIterable<ResolvedEvent>;
+  /** (this client version takes no server-side filter on reads: the adapter filters what it reads) */
   readAll(options: {
     fromPosition?: ReadPosition;
     maxCount?: number;
     direction?: typeof FORWARDS | typeof BACKWARDS;
-    filter?: Filter;
   }): AsyncIterable<AllStreamResolvedEvent>;
   subscribeToAll(options: {
     fromPosition?: ReadPosition;
@@ -113,9 +113,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  *   its expected revision, and checks the expected revision with the actual one in hand. The append itself
  *   then goes to the server with the exact revision that was read, so the chain cannot fork: a writer that
  *   got in between makes the server refuse, and the append is decided again on the new state.
- * - Positions are the server's (commit, prepare) pairs packed into one bigint (see `client-mapping.ts`).
- * - `readAll`, `subscribeToAll` and `headPosition` filter system events on the server (or, with a
- *   `streamPrefix`, everything outside the prefix) and again here.
+ * - Positions are the server's commit positions (see `client-mapping.ts`).
+ * - `subscribeToAll` asks the server to leave out system events (or, with a `streamPrefix`, everything outside
+ *   the prefix); `readAll` and `headPosition` cannot ask (this client's reads take no filter), so they, and the
+ *   subscription again, drop such events here.
  * - A dropped subscription resubscribes from the last event it delivered, after a bounded exponential
  *   backoff, and drops what it had already delivered: consumers see no gap and no duplicate.
  *
@@ -244,7 +245,7 @@ export class EventStoreDbEventStore extends EventStore {
     let after = options.fromPosition ?? 0n;
     let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
     assertCount('maxCount', remaining);
-    let from: ReadPosition = after === 0n ? START : appendStartOf(after);
+    let from: ReadPosition = after === 0n ? START : toClientPosition(after);
     while (remaining > 0) {
       let received = 0;
       let lastRaw: ClientPosition | undefined;
@@ -252,7 +253,6 @@ export class EventStoreDbEventStore extends EventStore {
         fromPosition: from,
         maxCount: this.options.pageSize,
         direction: FORWARDS,
-        filter: this.filter(),
       });
       for await (const resolved of page) {
         received += 1;
@@ -283,19 +283,31 @@ export class EventStoreDbEventStore extends EventStore {
     return subscription;
   }
 
+  /**
+   * The position of the last event of this store, skipping the system events (statistics, metadata) that may
+   * follow it: pages backwards from the end until it finds one.
+   */
   override async headPosition(): Promise<Position> {
     this.assertOpen();
-    const read = this.client.readAll({
-      fromPosition: END,
-      maxCount: this.options.pageSize,
-      direction: BACKWARDS,
-      filter: this.filter(),
-    });
-    for await (const resolved of read) {
-      const event = resolved.event === undefined ? undefined : this.fromAll(resolved.event);
-      if (event !== undefined) return event.position;
+    let from: ReadPosition = END;
+    for (;;) {
+      let received = 0;
+      let lastRaw: ClientPosition | undefined;
+      const page = this.client.readAll({
+        fromPosition: from,
+        maxCount: this.options.pageSize,
+        direction: BACKWARDS,
+      });
+      for await (const resolved of page) {
+        received += 1;
+        if (resolved.event === undefined) continue;
+        lastRaw = resolved.event.position;
+        const event = this.fromAll(resolved.event);
+        if (event !== undefined) return event.position;
+      }
+      if (received < this.options.pageSize || lastRaw === undefined) return 0n;
+      from = lastRaw; // backwards from an event's position reads the events before it
     }
-    return 0n;
   }
 
   /** Ends every open subscription and disposes of the client. Idempotent. */
@@ -314,6 +326,7 @@ export class EventStoreDbEventStore extends EventStore {
     throw new Error(`stream ${stream}: revision ${revision} is not readable right after its append`);
   }
 
+  /** The server-side filter of subscriptions. */
   private filter(): Filter {
     const prefix = this.options.streamPrefix;
     return prefix === '' ? excludeSystemEvents() : streamNameFilter({ prefixes: [prefix] });
@@ -368,9 +381,9 @@ const DONE: IteratorResult<RecordedEvent> = { done: true, value: undefined };
 
 /**
  * A catch-up subscription to `$all` that survives drops: it remembers the position of the last event it
- * delivered and, when the server subscription errors or ends, subscribes again from that event's append
- * (after `initialDelayMs`, doubling up to `maxDelayMs`; the delay resets once events flow again) and
- * skips what it had already delivered.
+ * delivered and, when the server subscription errors or ends, subscribes again from that event (after
+ * `initialDelayMs`, doubling up to `maxDelayMs`; the delay resets once events flow again), skipping anything
+ * at or before it.
  */
 export class EventStoreDbSubscription implements Subscription, AsyncIterator<RecordedEvent> {
   private isClosed = false;
@@ -419,7 +432,7 @@ export class EventStoreDbSubscription implements Subscription, AsyncIterator<Rec
   private async *pump(): AsyncGenerator<RecordedEvent> {
     let drops = 0;
     while (!this.isClosed) {
-      const from: ReadPosition = this.lastPosition === 0n ? START : appendStartOf(this.lastPosition);
+      const from: ReadPosition = this.lastPosition === 0n ? START : toClientPosition(this.lastPosition);
       let failure: unknown;
       const server = this.source.subscribe(from);
       this.current = server;

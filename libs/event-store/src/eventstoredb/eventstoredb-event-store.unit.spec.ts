@@ -10,10 +10,10 @@ import { WrongExpectedRevisionError, type RecordedEvent } from '../event-store.j
 import { verifyEventHash } from '../hash-chain.js';
 import { collect, event, eventStoreContract, nextWithin } from '../testing/index.js';
 import {
-  appendStartOf,
   fromClientCurrentRevision,
   fromClientExpectedRevision,
   toClientExpectedRevision,
+  toClientPosition,
   toPosition,
   toWrongExpectedRevisionError,
 } from './client-mapping.js';
@@ -155,26 +155,18 @@ describe('EventStoreDbEventStore at the client boundary', () => {
   });
 
   describe('positions', () => {
-    it('packs (commit, prepare) into one bigint that orders like the pair', () => {
-      const pairs = [
-        { commit: 0n, prepare: 0n },
-        { commit: 10n, prepare: 10n },
-        { commit: 10n, prepare: 250n },
-        { commit: 11n, prepare: 11n },
-        { commit: 2n ** 38n, prepare: 2n ** 38n + 5n },
-      ];
-      const positions = pairs.map(toPosition);
-      for (let i = 1; i < positions.length; i++) expect(positions[i] > positions[i - 1]).toBe(true);
-      expect(positions[4] > BigInt(Number.MAX_SAFE_INTEGER)).toBe(true);
-      expect(positions[4]).toBe(((2n ** 38n) << 24n) + 5n);
-      expect(appendStartOf(positions[2])).toEqual({ commit: 10n, prepare: 10n });
-      expect(() => toPosition({ commit: 5n, prepare: 4n })).toThrow(RangeError);
-      expect(() => toPosition({ commit: 0n, prepare: 2n ** 24n })).toThrow(RangeError);
-      expect(() => toPosition({ commit: 2n ** 39n, prepare: 2n ** 39n })).toThrow(RangeError);
+    it("takes the server's commit position, refusing positions of events in explicit transactions", () => {
+      expect(toPosition({ commit: 0n, prepare: 0n })).toBe(0n);
+      expect(toPosition({ commit: 1234n, prepare: 1234n })).toBe(1234n);
+      const big = 2n ** 60n + 7n;
+      expect(toPosition({ commit: big, prepare: big })).toBe(big);
+      expect(toClientPosition(big)).toEqual({ commit: big, prepare: big });
+      expect(() => toPosition({ commit: 500n, prepare: 420n })).toThrow(/explicit transactions/);
+      expect(() => toPosition({ commit: -1n, prepare: -1n })).toThrow(RangeError);
     });
 
     it('reports bigint positions beyond 2^53 exactly, and resumes reading after one inside an append', async () => {
-      client = new FakeEventStoreDbClient({ startOffset: 2n ** 38n });
+      client = new FakeEventStoreDbClient({ startOffset: 2n ** 60n });
       store = new EventStoreDbEventStore(client, { pageSize: 2 });
       const batch = [event('A'), event('B'), event('C')];
       const result = await store.appendToStream('s', batch, { expectedRevision: 'no_stream' });
@@ -182,7 +174,7 @@ describe('EventStoreDbEventStore at the client boundary', () => {
 
       const all = await collect(store.readAll());
       expect(all.map((e) => e.type)).toEqual(['A', 'B', 'C', 'D']);
-      expect(all[0].position).toBe((2n ** 38n) << 24n);
+      expect(all[0].position).toBe(2n ** 60n);
       expect(all[0].position > BigInt(Number.MAX_SAFE_INTEGER)).toBe(true);
       expect(result.position).toBe(all[2].position);
       expect((await collect(store.readAll({ fromPosition: all[0].position }))).map((e) => e.type)).toEqual([
@@ -237,6 +229,14 @@ describe('EventStoreDbEventStore at the client boundary', () => {
       expect((await nextWithin(events)).id).toBe(live.id);
     });
 
+    it('headPosition looks past more system events than one page at the end of the log', async () => {
+      const last = (await collect(store.readAll())).at(-1);
+      for (let i = 0; i < 10; i++)
+        client.appendNow('$stats-127.0.0.1:2113', [systemEvent('$statsCollected')]);
+      expect(await store.headPosition()).toBe(last?.position);
+      expect(await new EventStoreDbEventStore(new FakeEventStoreDbClient()).headPosition()).toBe(0n);
+    });
+
     it('a stream prefix reads only its own streams and hides the prefix', async () => {
       const prefixed = new EventStoreDbEventStore(client, { streamPrefix: 'tenant-a/' });
       await prefixed.appendToStream('s', [event('P')], { expectedRevision: 'no_stream' });
@@ -257,16 +257,17 @@ describe('EventStoreDbEventStore at the client boundary', () => {
         onSubscriptionDropped: (error, attempt, delay) =>
           drops.push([error instanceof Error ? error.message : String(error), attempt, delay]),
       });
-      // batches of three, so some drops fall inside an append (events sharing a commit position)
+      // batches of three, so the drops fall inside appends
       for (let i = 0; i < 4; i++) {
         await store.appendToStream(`s-${i}`, [event('E', { i }), event('E', { i }), event('E', { i })], {
           expectedRevision: 'no_stream',
         });
       }
+      // a server that, on resubscription, sends the event at the start position again: it is not doubled
+      client.subscriptionsIncludeStart = true;
       const events = store.subscribeToAll()[Symbol.asyncIterator]();
       const received: RecordedEvent[] = [];
       received.push(await nextWithin(events));
-      // drops after the 2nd event of an append: the resubscription starts at the append and skips its first
       client.dropSubscriptions(new Error('connection reset'), 4);
       for (let i = 0; i < 7; i++) received.push(await nextWithin(events));
       client.dropSubscriptions(new Error('leader changed'), 0);
@@ -281,9 +282,8 @@ describe('EventStoreDbEventStore at the client boundary', () => {
       expect(drops.map(([message]) => message)).toEqual(['connection reset', 'leader changed']);
       const resumedFrom = client.subscriptionRequests.map((r) => r.fromPosition);
       expect(resumedFrom[0]).toBe('start');
-      expect(resumedFrom[1]).toEqual(appendStartOf(received[4].position));
-      expect(resumedFrom[2]).toEqual(appendStartOf(received[7].position));
-      expect(appendStartOf(received[4].position)).toEqual(appendStartOf(received[3].position));
+      expect(resumedFrom[1]).toEqual(toClientPosition(received[4].position));
+      expect(resumedFrom[2]).toEqual(toClientPosition(received[7].position));
     });
 
     it('backs off exponentially up to the bound while the server keeps failing', async () => {

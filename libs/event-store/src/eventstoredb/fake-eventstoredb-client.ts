@@ -28,16 +28,19 @@ export interface FakeSubscriptionRequest {
 
 /**
  * An in-memory stand-in for `EventStoreDBClient` at its public API, answering as the server does (as far as
- * the adapter relies on it): events of one append share the append's commit position and have increasing
- * prepare positions (byte offsets, so positions have gaps); `readAll` is inclusive of its start position and
- * a subscription exclusive; reading a missing stream throws `StreamNotFoundError`; a wrong expected revision
- * throws `WrongExpectedVersionError`; filters are applied unless `ignoreFilters` is set, to show the adapter
- * filters again itself. Tests can also store system events and drop live subscriptions.
+ * the adapter relies on it): each appended event is its own commit record, at commit = prepare = its byte
+ * offset in the log (so positions have gaps); `readAll` forwards includes its start position, backwards
+ * starts before it, and takes no filter (as in this client version); a subscription starts after its
+ * position and applies its filter unless `ignoreFilters` is set (to show the adapter filters again itself);
+ * reading a missing stream throws `StreamNotFoundError`; a wrong expected revision throws
+ * `WrongExpectedVersionError`. Tests can also store system events and drop live subscriptions.
  */
 export class FakeEventStoreDbClient implements EventStoreDbClientApi {
   readonly log: AllStreamRecordedEvent[] = [];
   readonly subscriptionRequests: FakeSubscriptionRequest[] = [];
   ignoreFilters = false;
+  /** subscriptions deliver the event AT their start position too (a server re-sending the checkpoint) */
+  subscriptionsIncludeStart = false;
   /** called before each append reaches the log: a test can append something "concurrently" here */
   beforeAppend: ((streamName: string) => Promise<void>) | undefined;
   disposed = false;
@@ -75,11 +78,11 @@ export class FakeEventStoreDbClient implements EventStoreDbClientApi {
       (expected === STREAM_EXISTS && current !== NO_STREAM) ||
       expected === current;
     if (!ok) throw new WrongExpectedVersionError(undefined, { streamName, expected, current });
-    const commit = this.offset;
+    const first = this.offset;
     let revision = current === NO_STREAM ? -1n : current;
     for (const event of events) {
       revision += 1n;
-      const prepare = this.offset;
+      const offset = this.offset;
       this.offset += 100n + BigInt(JSON.stringify(event.data).length);
       this.log.push({
         streamId: streamName,
@@ -90,11 +93,11 @@ export class FakeEventStoreDbClient implements EventStoreDbClientApi {
         created: new Date(),
         data: JSON.parse(JSON.stringify(event.data)) as AllStreamRecordedEvent['data'],
         metadata: JSON.parse(JSON.stringify(event.metadata ?? {})) as AllStreamRecordedEvent['metadata'],
-        position: { commit, prepare },
+        position: { commit: offset, prepare: offset },
       } as AllStreamRecordedEvent);
     }
     for (const subscription of this.live) subscription.wake();
-    return { success: true, nextExpectedRevision: revision, position: { commit, prepare: commit } };
+    return { success: true, nextExpectedRevision: revision, position: { commit: first, prepare: first } };
   }
 
   readStream(
@@ -118,14 +121,14 @@ export class FakeEventStoreDbClient implements EventStoreDbClientApi {
   }
 
   readAll(
-    options: { fromPosition?: ReadPosition; maxCount?: number; direction?: string; filter?: Filter } = {},
+    options: { fromPosition?: ReadPosition; maxCount?: number; direction?: string } = {},
   ): AsyncIterable<AllStreamResolvedEvent> {
     const selected = (): AllStreamRecordedEvent[] => {
       const from = options.fromPosition ?? (options.direction === BACKWARDS ? END : START);
-      let events = this.log.filter((e) => this.passes(e, options.filter));
+      let events = [...this.log];
       if (options.direction === BACKWARDS) {
         events = events.reverse();
-        if (from !== END && from !== START) events = events.filter((e) => compare(e.position, from) <= 0);
+        if (from !== END && from !== START) events = events.filter((e) => compare(e.position, from) < 0);
       } else if (from !== START && from !== END) {
         events = events.filter((e) => compare(e.position, from) >= 0);
       } else if (from === END) {
@@ -143,13 +146,17 @@ export class FakeEventStoreDbClient implements EventStoreDbClientApi {
     options: { fromPosition?: ReadPosition; filter?: Filter } = {},
   ): AsyncIterable<AllStreamResolvedEvent> & { unsubscribe(): Promise<void> } {
     this.subscriptionRequests.push({ fromPosition: options.fromPosition, filter: options.filter });
+    let includeStart = this.subscriptionsIncludeStart;
     const subscription = new FakeSubscription(
       (after) =>
         this.log.filter(
-          (e) => (after === undefined || compare(e.position, after) > 0) && this.passes(e, options.filter),
+          (e) =>
+            (after === undefined || compare(e.position, after) > (includeStart ? -1 : 0)) &&
+            this.passes(e, options.filter),
         ),
       options.fromPosition,
       (s) => this.live.delete(s),
+      () => (includeStart = false),
     );
     this.live.add(subscription);
     return subscription;
@@ -187,6 +194,7 @@ class FakeSubscription implements AsyncIterable<AllStreamResolvedEvent> {
     private readonly eventsAfter: (after: Position | undefined) => AllStreamRecordedEvent[],
     from: ReadPosition | undefined,
     private readonly ended: (s: FakeSubscription) => void,
+    private readonly delivered: () => void,
   ) {
     this.after = from === undefined || from === START ? undefined : from === END ? maxPosition() : from;
   }
@@ -221,6 +229,7 @@ class FakeSubscription implements AsyncIterable<AllStreamResolvedEvent> {
         continue;
       }
       this.after = next.position;
+      this.delivered();
       if (this.failure !== undefined) this.failure.remaining -= 1;
       yield { event: next };
     }
