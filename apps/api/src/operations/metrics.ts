@@ -89,7 +89,7 @@ export class Metrics {
     });
     new Gauge({
       name: 'communique_projection_lag_events',
-      help: 'events in the log not yet applied to this read model',
+      help: 'events in the log not yet applied to this read model (on EventStoreDB counted up to 10001)',
       registers,
       async collect() {
         const sample = await shared().catch(() => undefined);

@@ -20,7 +20,7 @@ import { requestContext } from './logging.js';
 import { Metrics } from './metrics.js';
 
 /** The lag metric counts at most this many events on stores whose positions have gaps. */
-const METRICS_LAG_BOUND = 100_000;
+const METRICS_LAG_BOUND = 10_000;
 
 /** `/health/live` (the process answers) and `/health/ready` (the read model is close enough to the log). */
 @Controller('health')
