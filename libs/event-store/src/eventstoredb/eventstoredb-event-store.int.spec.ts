@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eventStoreContract } from '../testing/index.js';
+import { collect, eventStoreContract } from '../testing/index.js';
 import { EventStoreDbEventStore } from './eventstoredb-event-store.js';
 
 /*
@@ -31,3 +31,27 @@ if (connectionString) {
     it('runs the event store contract', () => undefined);
   });
 }
+
+// The real client, without a server: what can be checked here.
+describe('EventStoreDbEventStore on the real client, without a server', () => {
+  it('takes connection strings with TLS, credentials and several nodes (the client connects lazily)', async () => {
+    for (const connection of [
+      'esdb://localhost:2113?tls=false',
+      'esdb://admin:changeit@node1:2113,node2:2113,node3:2113?tls=true&tlsVerifyCert=true',
+      'esdb+discover://admin:changeit@cluster.example.org:2113?tls=true&nodePreference=leader',
+    ]) {
+      const store = EventStoreDbEventStore.connect(connection);
+      await store.close();
+    }
+  });
+
+  it('reports a server that does not answer as an error instead of hanging', async () => {
+    const store = EventStoreDbEventStore.connect('esdb://127.0.0.1:1?tls=false');
+    try {
+      await expect(store.headPosition()).rejects.toThrow(/UNAVAILABLE|ECONNREFUSED/);
+      await expect(collect(store.readStream('s'))).rejects.toThrow(/UNAVAILABLE|ECONNREFUSED/);
+    } finally {
+      await store.close();
+    }
+  });
+});
