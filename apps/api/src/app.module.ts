@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, Reflector } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { GraphQLModule } from '@nestjs/graphql';
@@ -14,6 +15,8 @@ import { GraphQLErrorFilter, InputValidationPipe, withErrorCode } from './graphq
 import { StatementLoaders, type GraphQLContext } from './graphql/statement-loaders.js';
 import { HealthController } from './health/health.controller.js';
 import { PersistenceModule } from './infrastructure/persistence.module.js';
+import { OperationsModule } from './operations/operations.module.js';
+import { retryWithBackoff } from './operations/retry.js';
 import { APP_CONFIG } from './infrastructure/tokens.js';
 import { statementCommandHandlers } from './statements/commands/statement-commands.js';
 import { StatementRepository } from './statements/statement.repository.js';
@@ -42,8 +45,24 @@ class StartUp implements OnApplicationBootstrap {
   constructor(
     private readonly projections: ProjectionRunner,
     private readonly demo: DemoLoader,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
   async onApplicationBootstrap(): Promise<void> {
+    this.logger.log(`read model checkpoint ${this.projections.checkpoint}: catching up from there`);
+    // A replica listens at once and catches up in the background; /health/ready says when it is done.
+    if (this.config.replica) {
+      void retryWithBackoff(
+        () => this.bootstrap(),
+        (error, attempt, delay) =>
+          this.logger.error(
+            `start-up catch-up failed (attempt ${attempt}, next in ${delay} ms): ${String(error)}`,
+          ),
+      );
+      return;
+    }
+    await this.bootstrap();
+  }
+  private async bootstrap(): Promise<void> {
     const checkpoint = await this.projections.catchUp();
     this.logger.log(`read model at position ${checkpoint}`);
     await this.demo.loadIfEmpty();
@@ -58,6 +77,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         PersistenceModule.forRoot(config),
+        OperationsModule.forRoot(),
         CqrsModule.forRoot(),
         GraphQLModule.forRootAsync<MercuriusDriverConfig>({
           driver: MercuriusDriver,
@@ -98,7 +118,7 @@ export class AppModule {
               const auth = authenticate(request.headers.authorization, appConfig.security);
               return {
                 loaders: new StatementLoaders(readModel),
-                requestId: headerValue(request.headers['x-request-id']) ?? randomUUID(),
+                requestId: headerValue(request.headers['x-request-id']) ?? String(request.id ?? randomUUID()),
                 principal: auth.principal?.name ?? ANONYMOUS,
                 auth,
               };

@@ -6,13 +6,19 @@ import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { mutationsRefusedBecause } from './security/access.js';
 import { installHttpProtection } from './security/rate-limit.js';
+import { PinoNestLogger, createLogger, requestIdOf } from './operations/logging.js';
 
 /** Builds the API application (not yet listening). */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const log = createLogger(process.env.COMMUNIQUE_LOG === 'silent' ? 'silent' : config.logLevel);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
-    new FastifyAdapter({ bodyLimit: config.security.limits.bodyLimitBytes }),
-    { logger: process.env.COMMUNIQUE_LOG === 'silent' ? false : ['log', 'warn', 'error'] },
+    new FastifyAdapter({
+      bodyLimit: config.security.limits.bodyLimitBytes,
+      loggerInstance: log,
+      genReqId: requestIdOf,
+    }),
+    { logger: log.level === 'silent' ? false : new PinoNestLogger(log) },
   );
   app.enableShutdownHooks();
   installHttpProtection(app.getHttpAdapter().getInstance(), config.security);

@@ -176,6 +176,8 @@ export class ProjectionRunner {
       }
       if (batch.length > 0) this.applyBatch(batch);
       if (batch.length < this.batchSize) return this.position;
+      // Let I/O in between batches: a long catch-up must not starve requests (probes, metrics, queries).
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 

@@ -9,13 +9,27 @@ export interface AppConfig {
   eventsFile: string;
   readModelFile: string;
   demo: boolean;
-  eventStore: 'sqlite';
+  eventStore: 'sqlite' | 'eventstoredb';
+  /** `EVENTSTORE_CONNECTION_STRING`, set when `eventStore` is `eventstoredb` */
+  eventStoreConnectionString?: string;
   production: boolean;
   /** how long a query with `minPosition` waits for the read model, in ms */
   minPositionTimeoutMs: number;
   /** keys, roles, GraphQL limits and rate limits (docs/SECURITY.md) */
   security: SecurityConfig;
+  /** `/health/ready` answers 503 while the read model is more than this many events behind the log */
+  readyMaxLag: number;
+  /**
+   * `COMMUNIQUE_REPLICA`: listen at once and build the read model in the background (readiness says when it
+   * is done) instead of catching up before listening. Default: true with `eventstoredb`, false with `sqlite`.
+   */
+  replica: boolean;
+  /** pino level of the service log (`COMMUNIQUE_LOG_LEVEL`); `COMMUNIQUE_LOG=silent` makes it `silent` */
+  logLevel: LogLevel;
 }
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export class ConfigError extends Error {
   constructor(variable: string, reason: string) {
@@ -50,12 +64,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     return isAbsolute(raw) ? raw : resolve(cwd, raw);
   };
   const eventStore = env.EVENT_STORE || 'sqlite';
-  if (eventStore !== 'sqlite') {
+  if (eventStore !== 'sqlite' && eventStore !== 'eventstoredb') {
+    throw new ConfigError('EVENT_STORE', `expected "sqlite" or "eventstoredb", got "${eventStore}"`);
+  }
+  const connectionString = env.EVENTSTORE_CONNECTION_STRING || undefined;
+  if (eventStore === 'eventstoredb' && connectionString === undefined) {
     throw new ConfigError(
-      'EVENT_STORE',
-      eventStore === 'eventstoredb'
-        ? 'the EventStoreDB adapter is not part of this build yet; use "sqlite"'
-        : `expected "sqlite" or "eventstoredb", got "${eventStore}"`,
+      'EVENTSTORE_CONNECTION_STRING',
+      'required with EVENT_STORE=eventstoredb, e.g. esdb://node1:2113,node2:2113,node3:2113?tls=true',
+    );
+  }
+  if (connectionString !== undefined && !/^esdb(\+discover)?:\/\//.test(connectionString)) {
+    throw new ConfigError(
+      'EVENTSTORE_CONNECTION_STRING',
+      'expected a connection string starting with esdb://',
+    );
+  }
+  const logLevel = env.COMMUNIQUE_LOG === 'silent' ? 'silent' : env.COMMUNIQUE_LOG_LEVEL || 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(
+      'COMMUNIQUE_LOG_LEVEL',
+      `expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`,
     );
   }
   const host = env.HOST || '127.0.0.1';
@@ -67,9 +96,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     readModelFile: file('COMMUNIQUE_READ_MODEL_FILE', 'read-model.db'),
     demo: flag(env, 'COMMUNIQUE_DEMO', true),
     eventStore,
+    ...(eventStore === 'eventstoredb' ? { eventStoreConnectionString: connectionString } : {}),
     production: env.NODE_ENV === 'production',
     minPositionTimeoutMs: integer(env, 'COMMUNIQUE_MIN_POSITION_TIMEOUT_MS', 5000, 0, 60000),
     security: securityConfig(env, host),
+    replica: flag(env, 'COMMUNIQUE_REPLICA', eventStore === 'eventstoredb'),
+    readyMaxLag: integer(env, 'COMMUNIQUE_READY_MAX_LAG', 100, 0, Number.MAX_SAFE_INTEGER),
+    logLevel: logLevel as LogLevel,
   };
 }
 

@@ -8,12 +8,13 @@ import {
   type DynamicModule,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { EventStore, SqliteEventStore } from '#event-store';
+import { EventStore } from '#event-store';
 import { ProjectionRunner } from '#projections';
 import { ReadModel, ReadModelUnusableError } from '#read-model';
 import { referenceData } from '#reference';
 import type { AppConfig } from '../config/app-config.js';
 import { Clock, IdGenerator, RandomIdGenerator, SystemClock } from './clock.js';
+import { openConfiguredEventStore } from './event-store-factory.js';
 import { APP_CONFIG, REFERENCE_DATA } from './tokens.js';
 
 /** Closes the stores when the application shuts down, after the projection loop has stopped. */
@@ -48,8 +49,12 @@ export class PersistenceModule {
         {
           provide: EventStore,
           useFactory: () => {
-            mkdirSync(dirname(config.eventsFile), { recursive: true });
-            return SqliteEventStore.open(config.eventsFile);
+            const logger = new Logger('EventStore');
+            return openConfiguredEventStore(config, (error, attempt, delayMs) =>
+              logger.warn(
+                `subscription dropped (${errorText(error)}); resubscribing in ${delayMs} ms, attempt ${attempt}`,
+              ),
+            );
           },
         },
         {
@@ -96,4 +101,8 @@ function openReadModel(file: string): ReadModel {
     new Logger('Persistence').warn(`${error.message}; moved it to ${aside} and rebuilding it from the log`);
     return ReadModel.open(file);
   }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -31,7 +31,8 @@ try {
     });
     writeFileSync(join(outDir, name.replace(/\.ts$/, '.js')), outputText);
   }
-  const { SqliteEventStore } = await import(pathToFileURL(join(outDir, 'index.js')).href);
+  // the SQLite adapter alone: index.js also re-exports adapters in subfolders, which are not transpiled here
+  const { SqliteEventStore } = await import(pathToFileURL(join(outDir, 'sqlite-event-store.js')).href);
   const store = SqliteEventStore.open(file);
   try {
     let result;

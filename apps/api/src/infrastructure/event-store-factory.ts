@@ -1,0 +1,22 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { EventStore, EventStoreDbEventStore, SqliteEventStore } from '#event-store';
+import type { AppConfig } from '../config/app-config.js';
+
+/**
+ * The event store the configuration names (`EVENT_STORE`): the SQLite file, or an EventStoreDB/KurrentDB
+ * cluster through its connection string. The API and every CLI verb open it here.
+ */
+export function openConfiguredEventStore(
+  config: AppConfig,
+  onSubscriptionDropped?: (error: unknown, attempt: number, delayMs: number) => void,
+): EventStore {
+  if (config.eventStore === 'eventstoredb') {
+    if (config.eventStoreConnectionString === undefined) {
+      throw new Error('EVENT_STORE=eventstoredb needs EVENTSTORE_CONNECTION_STRING');
+    }
+    return EventStoreDbEventStore.connect(config.eventStoreConnectionString, { onSubscriptionDropped });
+  }
+  mkdirSync(dirname(config.eventsFile), { recursive: true });
+  return SqliteEventStore.open(config.eventsFile);
+}

@@ -1,0 +1,187 @@
+import {
+  Controller,
+  Get,
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  Res,
+  type DynamicModule,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { EventStore, WrongExpectedRevisionError } from '#event-store';
+import { ProjectionRunner, type ProjectionStatus } from '#projections';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../infrastructure/tokens.js';
+import { lagInEvents } from './lag.js';
+import { requestContext } from './logging.js';
+import { Metrics } from './metrics.js';
+
+/** The lag metric counts at most this many events on stores whose positions have gaps. */
+const METRICS_LAG_BOUND = 10_000;
+
+/** `/health/live` (the process answers) and `/health/ready` (the read model is close enough to the log). */
+@Controller('health')
+export class ProbeController {
+  constructor(
+    private readonly projections: ProjectionRunner,
+    private readonly store: EventStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Get('live')
+  live() {
+    return { status: 'live' };
+  }
+
+  @Get('ready')
+  async ready(@Res({ passthrough: true }) reply: FastifyReply) {
+    const maxLag = this.config.readyMaxLag;
+    let status: ProjectionStatus;
+    let lag: number;
+    try {
+      [status] = await this.projections.status();
+      lag = await lagInEvents(this.store, status.checkpoint, status.head, maxLag);
+    } catch (error) {
+      // The event store does not answer: this replica cannot tell how far behind it is.
+      void reply.status(503);
+      return {
+        status: 'event store unavailable',
+        error: error instanceof Error ? error.message : String(error),
+      };
+    }
+    const ready = lag <= maxLag;
+    void reply.status(ready ? 200 : 503);
+    return {
+      status: ready ? 'ready' : 'catching up',
+      checkpoint: String(status.checkpoint),
+      head: String(status.head),
+      lag,
+      maxLag,
+    };
+  }
+}
+
+/** `/metrics` in the Prometheus text format. */
+@Controller()
+export class MetricsController {
+  constructor(private readonly metrics: Metrics) {}
+
+  @Get('metrics')
+  async scrape(@Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    void reply.header('content-type', this.metrics.registry.contentType);
+    return this.metrics.registry.metrics();
+  }
+}
+
+/** Wires the metrics to Fastify, the event store and the projection runner. */
+@Injectable()
+export class OperationsHooks implements OnModuleInit {
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly store: EventStore,
+    private readonly projections: ProjectionRunner,
+  ) {}
+
+  onModuleInit(): void {
+    this.instrumentHttp(this.adapterHost.httpAdapter.getInstance<FastifyInstance>());
+    this.instrumentAppends();
+    const { metrics, projections, store } = this;
+    metrics.startCheckpoint(projections.checkpoint);
+    projections.onApplied((events) => metrics.recordApplied(events.length));
+    metrics.projectionSource(async () => {
+      const [status] = await projections.status();
+      const lag = await lagInEvents(store, status.checkpoint, status.head, METRICS_LAG_BOUND);
+      return { checkpoint: status.checkpoint, head: status.head, lag };
+    });
+  }
+
+  private instrumentHttp(fastify: FastifyInstance): void {
+    fastify.addHook('onRequest', (request, reply, done) => {
+      requestContext.enterWith({ requestId: request.id });
+      void reply.header('x-request-id', request.id);
+      done();
+    });
+    fastify.addHook('onSend', (request, _reply, payload, done) => {
+      if (request.routeOptions.url === '/graphql' && typeof payload === 'string') {
+        const { operation, type } = operationOf(request);
+        this.metrics.graphqlOperations.inc({ operation, type, outcome: outcomeOf(payload) });
+      }
+      done(null, payload);
+    });
+    fastify.addHook('onResponse', (request, reply, done) => {
+      this.metrics.httpDuration.observe(
+        {
+          route: request.routeOptions.url ?? 'unmatched',
+          method: request.method,
+          status: String(reply.statusCode),
+        },
+        reply.elapsedTime / 1000,
+      );
+      done();
+    });
+  }
+
+  /** Counts this instance's appends; every adapter's `appendToStream` goes through here. */
+  private instrumentAppends(): void {
+    const { store, metrics } = this;
+    const append = store.appendToStream.bind(store);
+    store.appendToStream = async (stream, events, options) => {
+      try {
+        const result = await append(stream, events, options);
+        metrics.appends.inc({ outcome: 'ok' });
+        metrics.appendedEvents.inc(events.length);
+        return result;
+      } catch (error) {
+        metrics.appends.inc({ outcome: error instanceof WrongExpectedRevisionError ? 'conflict' : 'error' });
+        throw error;
+      }
+    };
+  }
+}
+
+/** The operation's name (or `anonymous`) and type, from the request as GraphQL-over-HTTP sends it. */
+export function operationOf(request: Pick<FastifyRequest, 'method' | 'body' | 'query'>): {
+  operation: string;
+  type: string;
+} {
+  const source = (request.method === 'GET' ? request.query : request.body) as
+    { query?: unknown; operationName?: unknown } | undefined;
+  const query = typeof source?.query === 'string' ? source.query : '';
+  const match = /^(?:\s|#[^\n]*\n|,)*(query|mutation|subscription)\b\s*([_A-Za-z][_0-9A-Za-z]*)?/.exec(query);
+  const named = typeof source?.operationName === 'string' ? source.operationName : match?.[2];
+  return {
+    operation: named !== undefined && /^[_A-Za-z]\w{0,63}$/.test(named) ? named : 'anonymous',
+    type: match?.[1] ?? 'query',
+  };
+}
+
+/** `ok`, or the code of the response's first error (`BAD_USER_INPUT`, `CONFLICT`, ...). */
+export function outcomeOf(payload: string): string {
+  if (!payload.includes('"errors"')) return 'ok';
+  try {
+    const body = JSON.parse(payload) as { errors?: { extensions?: { code?: unknown } }[] };
+    if (!body.errors?.length) return 'ok';
+    const code = body.errors[0].extensions?.code;
+    return typeof code === 'string' && /^[A-Z_]{1,64}$/.test(code) ? code : 'error';
+  } catch {
+    return 'error';
+  }
+}
+
+/** Metrics, probes and request ids (DESIGN §11, operations). */
+@Global()
+@Module({})
+export class OperationsModule {
+  static forRoot(): DynamicModule {
+    return {
+      module: OperationsModule,
+      controllers: [ProbeController, MetricsController],
+      providers: [{ provide: Metrics, useFactory: () => new Metrics() }, OperationsHooks],
+      exports: [Metrics],
+    };
+  }
+}

@@ -1,0 +1,112 @@
+import {
+  ANY,
+  ErrorType,
+  NO_STREAM,
+  STREAM_EXISTS,
+  type AppendExpectedRevision,
+  type CurrentRevision,
+  type Position as ClientPosition,
+} from '@eventstore/db-client';
+import { WrongExpectedRevisionError, type ExpectedRevision, type Position } from '../event-store.js';
+
+/*
+ * The mapping between the port's values and @eventstore/db-client's, kept apart from the adapter so each rule
+ * is tested on its own.
+ *
+ * Positions. The server reports a (commit, prepare) pair of transaction-file offsets and orders `$all` by it.
+ * Every event written through the gRPC append (the only write this client has) is its own commit record:
+ * commit = prepare = the offset of its record, so the commit position alone is unique and strictly increasing
+ * along `$all`, and it fits the read model's 64-bit INTEGER checkpoints. It has gaps (it counts bytes).
+ * Events written inside an explicit transaction of the legacy TCP API share the commit position of the
+ * transaction's commit record; the adapter refuses them with an error rather than give two events one
+ * position. To read after a position p, a read starts at (p, p), the event itself, and drops it.
+ */
+
+/** The port's position of an event the server reports at `position`. */
+export function toPosition(position: ClientPosition): Position {
+  const { commit, prepare } = position;
+  if (commit < 0n || prepare !== commit) {
+    throw new RangeError(
+      `EventStoreDB position (commit ${commit}, prepare ${prepare}) is not that of an event appended on its own ` +
+        '(commit = prepare): events of explicit transactions (legacy TCP API) are not supported',
+    );
+  }
+  return commit;
+}
+
+/** The client's position of the event at the port's `position`: where to read or subscribe from. */
+export function toClientPosition(position: Position): ClientPosition {
+  return { commit: position, prepare: position };
+}
+
+/** The port's expected revision as the client takes it. */
+export function toClientExpectedRevision(expected: ExpectedRevision): AppendExpectedRevision {
+  switch (expected) {
+    case 'any':
+      return ANY;
+    case 'no_stream':
+      return NO_STREAM;
+    case 'stream_exists':
+      return STREAM_EXISTS;
+    default:
+      return BigInt(expected);
+  }
+}
+
+/** The client's expected revision (as in its errors) as the port says it. */
+export function fromClientExpectedRevision(expected: AppendExpectedRevision): ExpectedRevision {
+  if (expected === ANY || expected === NO_STREAM || expected === STREAM_EXISTS) return expected;
+  return toSafeRevision(expected);
+}
+
+/** The client's current revision of a stream as the port says it: -1 for a stream that does not exist. */
+export function fromClientCurrentRevision(current: CurrentRevision): number {
+  return current === NO_STREAM ? -1 : toSafeRevision(current);
+}
+
+function toSafeRevision(revision: bigint): number {
+  const value = Number(revision);
+  if (!Number.isSafeInteger(value)) throw new RangeError(`stream revision ${revision} exceeds 2^53`);
+  return value;
+}
+
+interface ClientWrongExpectedVersion {
+  type: ErrorType.WRONG_EXPECTED_VERSION;
+  streamName: string;
+  expectedVersion: AppendExpectedRevision;
+  actualVersion: CurrentRevision;
+}
+
+export function isWrongExpectedVersion(error: unknown): error is ClientWrongExpectedVersion {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { type?: unknown }).type === ErrorType.WRONG_EXPECTED_VERSION
+  );
+}
+
+export function isStreamNotFound(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { type?: unknown }).type === ErrorType.STREAM_NOT_FOUND
+  );
+}
+
+/** The client's wrong-expected-version error as the port's conflict, for `stream` as the caller named it. */
+export function toWrongExpectedRevisionError(
+  error: ClientWrongExpectedVersion,
+  stream: string,
+  expected?: ExpectedRevision,
+): WrongExpectedRevisionError {
+  return new WrongExpectedRevisionError(
+    stream,
+    expected ?? fromClientExpectedRevision(error.expectedVersion),
+    fromClientCurrentRevision(error.actualVersion),
+  );
+}
+
+/** `$`-prefixed streams and event types are the server's own (metadata, statistics, projections). */
+export function isSystemEvent(event: { streamId: string; type: string }): boolean {
+  return event.streamId.startsWith('$') || event.type.startsWith('$');
+}

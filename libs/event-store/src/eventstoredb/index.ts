@@ -1,0 +1,2 @@
+export * from './client-mapping.js';
+export * from './eventstoredb-event-store.js';
