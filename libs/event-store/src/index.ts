@@ -1,3 +1,6 @@
 export * from './event-store.js';
 export * from './hash-chain.js';
 export * from './sqlite-event-store.js';
+export * from './audit.js';
+export * from './merkle.js';
+export * from './upcasting.js';

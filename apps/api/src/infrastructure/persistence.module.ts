@@ -15,6 +15,7 @@ import { referenceData } from '#reference';
 import type { AppConfig } from '../config/app-config.js';
 import { Clock, IdGenerator, RandomIdGenerator, SystemClock } from './clock.js';
 import { APP_CONFIG, REFERENCE_DATA } from './tokens.js';
+import { statementUpcasters } from './upcasters.js';
 
 /** Closes the stores when the application shuts down, after the projection loop has stopped. */
 @Injectable()
@@ -49,7 +50,7 @@ export class PersistenceModule {
           provide: EventStore,
           useFactory: () => {
             mkdirSync(dirname(config.eventsFile), { recursive: true });
-            return SqliteEventStore.open(config.eventsFile);
+            return SqliteEventStore.open(config.eventsFile, { upcasters: statementUpcasters });
           },
         },
         {
