@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { ConfigError } from '../../api/src/config/app-config.js';
 import { registerServe } from './commands/serve.js';
+import { registerAudit } from './commands/audit.js';
+import { registerEvents } from './commands/events.js';
 
 const program = new Command()
   .name('communique')
@@ -9,6 +11,8 @@ const program = new Command()
 
 // Each verb lives in commands/<verb>.ts and registers itself here (DESIGN §10).
 registerServe(program);
+registerAudit(program);
+registerEvents(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

@@ -156,11 +156,7 @@ export async function verifyLog(
   return verifier.report();
 }
 
-function parseCanonical(
-  text: string,
-  what: string,
-  problems: string[],
-): Record<string, unknown> | undefined {
+function parseCanonical(text: string, what: string, problems: string[]): Record<string, unknown> | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);

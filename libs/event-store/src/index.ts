@@ -4,3 +4,4 @@ export * from './sqlite-event-store.js';
 export * from './audit.js';
 export * from './merkle.js';
 export * from './upcasting.js';
+export * from './ndjson.js';

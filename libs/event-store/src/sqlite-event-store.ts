@@ -155,9 +155,7 @@ export class SqliteEventStore extends EventStore {
       streamHead: prepare(
         'SELECT revision, position, hash FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1',
       ),
-      logHeadRecordedAt: prepare(
-        'SELECT recorded_at, chain_hash FROM events ORDER BY position DESC LIMIT 1',
-      ),
+      logHeadRecordedAt: prepare('SELECT recorded_at, chain_hash FROM events ORDER BY position DESC LIMIT 1'),
       nextPosition: prepare(
         `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) + 1 AS next`,
       ),
@@ -438,7 +436,8 @@ export class SqliteEventStore extends EventStore {
           if (event.position <= last) {
             throw new Error(`${where}: position ${event.position} is not above the log head ${last}`);
           }
-          const head = (this.sql.streamHeadRevision.get(event.stream) as { revision: bigint | null }).revision;
+          const head = (this.sql.streamHeadRevision.get(event.stream) as { revision: bigint | null })
+            .revision;
           const expected = head === null ? 0 : Number(head) + 1;
           if (event.revision !== expected) {
             throw new Error(`${where}: the stream's next revision is ${expected}`);

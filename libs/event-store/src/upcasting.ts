@@ -18,7 +18,8 @@ export class UpcasterRegistry {
       throw new RangeError(`upcaster for ${type}: fromVersion must be an integer >= 0, got ${fromVersion}`);
     }
     const key = keyOf(type, fromVersion);
-    if (this.upcasters.has(key)) throw new Error(`an upcaster for ${type} v${fromVersion} is registered already`);
+    if (this.upcasters.has(key))
+      throw new Error(`an upcaster for ${type} v${fromVersion} is registered already`);
     this.upcasters.set(key, upcaster);
     return this;
   }
@@ -35,7 +36,7 @@ export class UpcasterRegistry {
     if (typeof stored !== 'number') return event;
     let version = stored;
     let data = event.data;
-    for (let step = this.upcasters.get(keyOf(event.type, version)); step; ) {
+    for (let step = this.upcasters.get(keyOf(event.type, version)); step;) {
       data = step(data, event);
       version += 1;
       step = this.upcasters.get(keyOf(event.type, version));
