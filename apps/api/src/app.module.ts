@@ -9,6 +9,7 @@ import type { FastifyRequest } from 'fastify';
 import { ProjectionRunner } from '#projections';
 import { ReadModel } from '#read-model';
 import type { AppConfig } from './config/app-config.js';
+import { AuditResolver } from './audit/audit.resolver.js';
 import { DemoLoader } from './demo/demo-loader.js';
 import { GraphQLErrorFilter, InputValidationPipe, withErrorCode } from './graphql/errors.js';
 import { StatementLoaders, type GraphQLContext } from './graphql/statement-loaders.js';
@@ -73,6 +74,7 @@ export class AppModule {
         StatementQueries,
         StatementMutations,
         StatementResolver,
+        AuditResolver,
         DemoLoader,
         StartUp,
         ...statementCommandHandlers,
