@@ -4,6 +4,7 @@ import { ConfigError } from '../../api/src/config/app-config.js';
 import { registerServe } from './commands/serve.js';
 import { registerAudit } from './commands/audit.js';
 import { registerEvents } from './commands/events.js';
+import { registerRebuild } from './commands/rebuild.js';
 
 const program = new Command()
   .name('communique')
@@ -13,6 +14,7 @@ const program = new Command()
 registerServe(program);
 registerAudit(program);
 registerEvents(program);
+registerRebuild(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {
