@@ -409,3 +409,44 @@ function verifyLogSync(events: StoredEvent[]): VerifyReport {
   for (const event of events) verifier.check(event);
   return verifier.report();
 }
+
+describe('SqliteEventStore schema 1 -> 2', () => {
+  it('adds the global chain to a store written before it existed, and the log then verifies', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'communique-migrate-'));
+    const file = join(folder, 'events.db');
+    try {
+      const store = SqliteEventStore.open(file);
+      for (const stream of ['m1', 'm2', 'm1']) {
+        await store.appendToStream(stream, [event()], { expectedRevision: 'any' });
+      }
+      await store.close();
+      // turn the file back into what schema 1 wrote: no chain_hash column
+      const raw = new Database(file);
+      raw.exec(`DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;
+                ALTER TABLE events DROP COLUMN chain_hash; PRAGMA user_version = 1;`);
+      raw.close();
+
+      const reopened = SqliteEventStore.open(file);
+      try {
+        const stored = await collect(reopened.readStored());
+        expect(stored.map((e) => e.stream)).toEqual(['m1', 'm2', 'm1']);
+        const report = verifyLogSync(stored);
+        expect(report.broken).toBeUndefined();
+        expect(report.headChainHash).toBe(stored[2].chainHash);
+        await reopened.appendToStream('m2', [event()], { expectedRevision: 0 });
+        expect(verifyLogSync(await collect(reopened.readStored())).broken).toBeUndefined();
+      } finally {
+        await reopened.close();
+      }
+      const check = new Database(file, { readonly: true });
+      expect(check.pragma('user_version', { simple: true })).toBe(2);
+      const triggers = check
+        .prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name`)
+        .all();
+      expect(triggers).toEqual([{ name: 'events_no_delete' }, { name: 'events_no_update' }]);
+      check.close();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
