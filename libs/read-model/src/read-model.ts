@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { COUNTRY_ROLES, type CountryRole, type Statement, type StatementStatus } from '#domain';
 import { encodeCursor } from './cursor.js';
 import { sortKeyOf } from './partial-date.js';
-import { DUMP_ORDER, SCHEMA, SCHEMA_VERSION } from './schema.js';
+import { BULK_LOAD_DEFERRED_INDEXES, DUMP_ORDER, SCHEMA, SCHEMA_VERSION } from './schema.js';
 import { ReadModelUnusableError } from './errors.js';
 import {
   buildTimelineSql,
@@ -51,9 +51,10 @@ type Prepared = Database.Statement<unknown[]>;
 
 export interface ReadModelOpenOptions {
   /**
-   * For a read model being rebuilt, which nobody reads until it is complete: no journal on disk and
-   * `synchronous=OFF`, so a crash may leave it damaged (it is then thrown away and rebuilt). `closeDurably()`
-   * makes it durable before it is put into service.
+   * For a read model being rebuilt, which nobody reads until it is complete: no journal on disk,
+   * `synchronous=OFF` and the timeline indexes left out, so a crash may leave it damaged (it is then thrown
+   * away and rebuilt). `closeDurably()` creates the indexes and makes it durable before it is put into
+   * service; until then only primary-key reads (`statement`, `dump`, `rows`) are fast.
    */
   relaxedDurability?: boolean;
   /** open an existing file for reading only (no schema set-up, no writes) */
@@ -108,6 +109,9 @@ export class ReadModel {
       }
       db.exec(SCHEMA);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      if (options.relaxedDurability === true) {
+        for (const index of BULK_LOAD_DEFERRED_INDEXES) db.exec(`DROP INDEX IF EXISTS ${index}`);
+      }
     } catch (error) {
       db.close();
       throw unusable(file, error);
@@ -125,6 +129,7 @@ export class ReadModel {
    */
   closeDurably(): void {
     if (!this.db.open) return;
+    this.db.exec(SCHEMA); // creates the indexes a relaxed rebuild deferred
     if (String(this.db.pragma('journal_mode', { simple: true })) === 'wal') {
       this.db.pragma('wal_checkpoint(TRUNCATE)');
     }
