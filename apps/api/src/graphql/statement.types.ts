@@ -51,9 +51,10 @@ export class StatementEventType {
   stream!: string;
   @Field(() => ID, { description: 'the event id' }) id!: string;
   @Field(() => Int, {
+    nullable: true,
     description: 'the schema version the event is stored in (`data` is always served in the current shape)',
   })
-  schemaVersion!: number;
+  schemaVersion?: number;
 }
 
 @ObjectType('Statement', { description: 'A diplomatic statement as it stands now (or at `asOf`).' })
