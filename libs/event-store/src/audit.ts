@@ -1,5 +1,5 @@
 import type { Position } from './event-store.js';
-import { canonicalJson, computeChainHash, computeEventHash } from './hash-chain.js';
+import { canonicalJson, computeChainHash, computeEventHash, computeStoredEventHash } from './hash-chain.js';
 import { MerkleTree } from './merkle.js';
 
 /**
@@ -112,21 +112,44 @@ export class LogVerifier {
     }
 
     if (!validHash) problems.push('the stored hash is not 64 lowercase hex digits');
-    const data = parseCanonical(event.data, 'data', problems);
-    const metadata = parseCanonical(event.metadata, 'metadata', problems);
-    if (data !== undefined && metadata !== undefined) {
-      const prevHash = metadata.prevHash;
+    // The stored texts are hashed exactly as stored: any changed byte changes the hash. Only metadata is
+    // parsed on the way (for prevHash); the slower canonical-form checks run only to explain a mismatch.
+    let metadata: Record<string, unknown> | undefined;
+    try {
+      const parsed: unknown = JSON.parse(event.metadata);
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+        metadata = parsed as Record<string, unknown>;
+      }
+    } catch {
+      // explained below
+    }
+    const prevHash = metadata?.prevHash;
+    if (metadata === undefined || (prevHash !== null && typeof prevHash !== 'string')) {
+      parseCanonical(event.metadata, 'metadata', problems);
+      if (metadata !== undefined) problems.push('metadata.prevHash is missing or not a string');
+      return problems.join('; ');
+    }
+    const expectedPrev = previous?.hash ?? null;
+    if (event.revision === expectedRevision && prevHash !== expectedPrev) {
+      problems.push(
+        `metadata.prevHash does not link to the stream's previous event (expected ${expectedPrev ?? 'null'})`,
+      );
+    }
+    const recomputed = computeStoredEventHash(
+      event.stream,
+      event.revision,
+      event.type,
+      event.data,
+      event.metadata,
+      prevHash,
+    );
+    if (recomputed !== event.hash) {
+      const before = problems.length;
+      const data = parseCanonical(event.data, 'data', problems);
+      parseCanonical(event.metadata, 'metadata', problems);
       if ('hash' in metadata) problems.push('the stored metadata carries a hash member');
-      if (prevHash !== null && typeof prevHash !== 'string') {
-        problems.push('metadata.prevHash is missing or not a string');
-      } else {
-        const expectedPrev = previous?.hash ?? null;
-        if (event.revision === expectedRevision && prevHash !== expectedPrev) {
-          problems.push(
-            `metadata.prevHash does not link to the stream's previous event (expected ${expectedPrev ?? 'null'})`,
-          );
-        }
-        const recomputed = computeEventHash({
+      if (problems.length === before && data !== undefined) {
+        const reencoded = computeEventHash({
           stream: event.stream,
           revision: event.revision,
           type: event.type,
@@ -134,9 +157,9 @@ export class LogVerifier {
           metadata,
           prevHash,
         });
-        if (recomputed !== event.hash) {
-          problems.push(`the content does not match its hash (recomputed ${recomputed})`);
-        }
+        problems.push(`the content does not match its hash (recomputed ${reencoded})`);
+      } else {
+        problems.push('the content does not match its hash');
       }
     }
     return problems.length === 0 ? undefined : problems.join('; ');

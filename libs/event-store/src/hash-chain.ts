@@ -130,3 +130,22 @@ export function verifyEventHash(event: RecordedEvent): boolean {
 export function computeChainHash(prevChainHash: string | null, position: bigint, hash: string): string {
   return sha256Hex(canonicalJson({ hash, position: position.toString(), prevChainHash }));
 }
+
+/**
+ * `computeEventHash` for an event given as its stored texts: `data` and `metadata` must already be canonical
+ * JSON (metadata without `hash`). The document is assembled from them as they are (its keys in canonical
+ * order: data, metadata, prevHash, revision, stream, type), which spares re-encoding them.
+ */
+export function computeStoredEventHash(
+  stream: string,
+  revision: number,
+  type: string,
+  dataJson: string,
+  metadataJson: string,
+  prevHash: string | null,
+): string {
+  return sha256Hex(
+    `{"data":${dataJson},"metadata":${metadataJson},"prevHash":${canonicalJson(prevHash)},` +
+      `"revision":${canonicalJson(revision)},"stream":${canonicalJson(stream)},"type":${canonicalJson(type)}}`,
+  );
+}
