@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { assertBuilt, CLI } from './server-process.js';
 
 export interface CliResult {
@@ -21,4 +21,21 @@ export function runCli(args: string[], env: Record<string, string>): Promise<Cli
       },
     );
   });
+}
+
+export interface CommuniqueResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `communique` to completion with the data folder `dir` (and `env`); returns exit code and output. */
+export function communique(dir: string, args: string[], env: Record<string, string> = {}): CommuniqueResult {
+  assertBuilt();
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    env: { ...process.env, COMMUNIQUE_DATA_DIR: dir, COMMUNIQUE_DEMO: 'false', NODE_OPTIONS: '', ...env },
+    encoding: 'utf8',
+    timeout: 120000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -10,6 +10,8 @@ import type { FastifyRequest } from 'fastify';
 import { ProjectionRunner } from '#projections';
 import { ReadModel } from '#read-model';
 import type { AppConfig } from './config/app-config.js';
+import { AuditResolver } from './audit/audit.resolver.js';
+import { ReadModelHandover } from './audit/read-model-handover.js';
 import { DemoLoader } from './demo/demo-loader.js';
 import { GraphQLErrorFilter, InputValidationPipe, withErrorCode } from './graphql/errors.js';
 import { StatementLoaders, type GraphQLContext } from './graphql/statement-loaders.js';
@@ -147,6 +149,8 @@ export class AppModule {
         JournalismResolver,
         StatementChanges,
         StatementChangesResolver,
+        AuditResolver,
+        ReadModelHandover,
         DemoLoader,
         StartUp,
         ...statementCommandHandlers,

@@ -5,6 +5,9 @@ import { registerServe } from './commands/serve.js';
 import { ImportCommandError, registerImport } from './commands/import.js';
 import { registerKeys } from './commands/keys.js';
 import { registerExport } from './commands/export.js';
+import { registerAudit } from './commands/audit.js';
+import { registerEvents } from './commands/events.js';
+import { registerRebuild } from './commands/rebuild.js';
 
 const program = new Command()
   .name('communique')
@@ -15,6 +18,9 @@ registerServe(program);
 registerImport(program);
 registerKeys(program);
 registerExport(program);
+registerAudit(program);
+registerEvents(program);
+registerRebuild(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

@@ -9,3 +9,4 @@ export * from './cameo.js';
 export * from './canonical-json.js';
 export * from './normalize.js';
 export * from './statement.decider.js';
+export * from './upcasters.js';

@@ -30,8 +30,11 @@ export interface RecordedEvent {
   position: Position;
   type: string;
   data: JsonObject;
-  /** with `prevHash` and `hash` set */
-  metadata: EventMetadata & { prevHash: string | null; hash: string };
+  /**
+   * with `prevHash` and `hash` set; `upcastFrom` is the stored schema version when the event was lifted to a
+   * newer shape on reading (see upcasting.ts)
+   */
+  metadata: EventMetadata & { prevHash: string | null; hash: string; upcastFrom?: number };
 }
 
 export interface AppendResult {
@@ -130,5 +133,22 @@ export abstract class EventStore {
   abstract subscribeToAll(options?: SubscribeOptions): Subscription;
   /** position of the last stored event, 0n for an empty store */
   abstract headPosition(): Promise<Position>;
+  /**
+   * The last position recorded at or before `recordedAt` (an ISO-8601 instant), 0n when none: the log as it
+   * stood at that moment is `readAll` up to it. This default reads the log from the start; adapters override
+   * it with an index lookup.
+   */
+  async positionAt(recordedAt: string): Promise<Position> {
+    const at = Date.parse(recordedAt);
+    if (Number.isNaN(at)) throw new TypeError(`recordedAt must be an ISO-8601 instant, got ${recordedAt}`);
+    let found: Position = 0n;
+    let floor = Number.NEGATIVE_INFINITY;
+    for await (const event of this.readAll()) {
+      floor = Math.max(floor, Date.parse(event.metadata.recordedAt));
+      if (floor > at) break;
+      found = event.position;
+    }
+    return found;
+  }
   abstract close(): Promise<void>;
 }

@@ -114,3 +114,38 @@ export function verifyEventHash(event: RecordedEvent): boolean {
     }) === event.metadata.hash
   );
 }
+
+/**
+ * The global chain: one hash per log position that links every event to the one stored before it in the
+ * log, whatever their streams. The per-stream chain cannot see two events of different streams swapped in
+ * global order (each stream's own order is intact), nor a renumbered position; this one can.
+ *
+ * `chainHash(p) = sha256 hex of the canonical JSON of { hash, position, prevChainHash }` where `hash` is the
+ * event's own hash, `position` its global position as a decimal string, and `prevChainHash` the chain hash
+ * of the event stored just before it in the log (null for the first event), e.g.
+ * `{"hash":"9f…","position":"2","prevChainHash":"4a…"}`. The store writes it in the same transaction as the
+ * event. Like any hash chain it cannot show that events were cut off the END of the log: compare the event
+ * count and the Merkle root (`communique audit verify`) with an earlier one for that.
+ */
+export function computeChainHash(prevChainHash: string | null, position: bigint, hash: string): string {
+  return sha256Hex(canonicalJson({ hash, position: position.toString(), prevChainHash }));
+}
+
+/**
+ * `computeEventHash` for an event given as its stored texts: `data` and `metadata` must already be canonical
+ * JSON (metadata without `hash`). The document is assembled from them as they are (its keys in canonical
+ * order: data, metadata, prevHash, revision, stream, type), which spares re-encoding them.
+ */
+export function computeStoredEventHash(
+  stream: string,
+  revision: number,
+  type: string,
+  dataJson: string,
+  metadataJson: string,
+  prevHash: string | null,
+): string {
+  return sha256Hex(
+    `{"data":${dataJson},"metadata":${metadataJson},"prevHash":${canonicalJson(prevHash)},` +
+      `"revision":${canonicalJson(revision)},"stream":${canonicalJson(stream)},"type":${canonicalJson(type)}}`,
+  );
+}

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { RecordedEvent } from './event-store.js';
-import { canonicalJson, computeEventHash, verifyEventHash } from './hash-chain.js';
+import { canonicalJson, computeEventHash, computeStoredEventHash, verifyEventHash } from './hash-chain.js';
 
 // The expected hashes below were computed outside this code, with
 // `printf '%s' '<canonical text>' | sha256sum`, from the canonical texts written out literally here.
@@ -151,5 +151,33 @@ describe('verifyEventHash', () => {
 
   it('rejects an event whose data was altered after hashing', () => {
     expect(verifyEventHash({ ...recorded, data: { ...recorded.data, b: 2 } })).toBe(false);
+  });
+});
+
+describe('computeStoredEventHash', () => {
+  it('equals computeEventHash for the same event given as canonical texts', () => {
+    const data = { z: 1, a: ['ü', { y: null, b: 'x"\\' }] };
+    const metadata = { recordedAt: '2026-01-01T00:00:00.000Z', prevHash: 'ab'.repeat(32), schemaVersion: 1 };
+    for (const prevHash of ['ab'.repeat(32), null]) {
+      expect(
+        computeStoredEventHash(
+          's-1',
+          3,
+          'T',
+          canonicalJson(data),
+          canonicalJson({ ...metadata, prevHash }),
+          prevHash,
+        ),
+      ).toBe(
+        computeEventHash({
+          stream: 's-1',
+          revision: 3,
+          type: 'T',
+          data,
+          metadata: { ...metadata, prevHash },
+          prevHash,
+        }),
+      );
+    }
   });
 });

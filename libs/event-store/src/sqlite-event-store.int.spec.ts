@@ -3,7 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventIdConflictError, WrongExpectedRevisionError, type RecordedEvent } from './event-store.js';
-import { verifyEventHash } from './hash-chain.js';
+import { randomUUID } from 'node:crypto';
+import { LogVerifier, type StoredEvent, type VerifyReport } from './audit.js';
+import { computeChainHash, verifyEventHash } from './hash-chain.js';
+import { UpcasterRegistry } from './upcasting.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
 import {
   appendInChildProcess,
@@ -86,8 +89,8 @@ describe('SqliteEventStore on a file', () => {
     const raw = new Database(file);
     try {
       const insert = raw.prepare(
-        `INSERT INTO events (event_id, stream, revision, type, data, metadata, hash, recorded_at)
-         VALUES (?, ?, ?, 'T', '{}', '{}', 'h', '2026-01-01T00:00:00.000Z')`,
+        `INSERT INTO events (event_id, stream, revision, type, data, metadata, hash, recorded_at, chain_hash)
+         VALUES (?, ?, ?, 'T', '{}', '{}', 'h', '2026-01-01T00:00:00.000Z', 'c')`,
       );
       expect(() => insert.run('another-id', 's', 0)).toThrow(
         /UNIQUE constraint failed: events.stream, events.revision/,
@@ -334,3 +337,116 @@ function expectChain(events: RecordedEvent[]): void {
 function expectStrictlyIncreasingPositions(events: RecordedEvent[]): void {
   for (let i = 1; i < events.length; i++) expect(events[i].position > events[i - 1].position).toBe(true);
 }
+
+describe('SqliteEventStore upcasting and the global chain', () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  const openFresh = (registry?: UpcasterRegistry): SqliteEventStore => {
+    const dir = mkdtempSync(join(tmpdir(), 'communique-upcast-'));
+    dirs.push(dir);
+    return SqliteEventStore.open(join(dir, 'events.db'), { upcasters: registry });
+  };
+  const metadata = (schemaVersion: number) => ({
+    recordedAt: '2026-01-01T00:00:00.000Z',
+    recordedBy: 't',
+    correlationId: 'c',
+    causationId: 'c',
+    schemaVersion,
+  });
+
+  it('reads an old event through its upcaster while the stored bytes and hash stay as stored', async () => {
+    const registry = new UpcasterRegistry().register('Greeted', 0, (data) => ({
+      greeting: `hello ${String(data.who)}`,
+    }));
+    const store = openFresh(registry);
+    try {
+      await store.appendToStream(
+        'g',
+        [{ id: 'g0', type: 'Greeted', data: { who: 'Ada' }, metadata: metadata(0) }],
+        {
+          expectedRevision: 'any',
+        },
+      );
+      const [read] = await collect(store.readStream('g'));
+      expect(read.data).toEqual({ greeting: 'hello Ada' });
+      expect(read.metadata.upcastFrom).toBe(0);
+      const [stored] = await collect(store.readStored());
+      expect(stored.data).toBe('{"who":"Ada"}');
+      expect(verifyLogSync([stored]).broken).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('chains every event to the one stored before it in the log, across streams', async () => {
+    const store = openFresh();
+    try {
+      for (const stream of ['x', 'y', 'x']) {
+        await store.appendToStream(
+          stream,
+          [{ id: randomUUID(), type: 'T', data: {}, metadata: metadata(1) }],
+          {
+            expectedRevision: 'any',
+          },
+        );
+      }
+      const stored = await collect(store.readStored());
+      let previous: string | null = null;
+      for (const event of stored) {
+        expect(event.chainHash).toBe(computeChainHash(previous, event.position, event.hash));
+        previous = event.chainHash;
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+function verifyLogSync(events: StoredEvent[]): VerifyReport {
+  const verifier = new LogVerifier();
+  for (const event of events) verifier.check(event);
+  return verifier.report();
+}
+
+describe('SqliteEventStore schema 1 -> 2', () => {
+  it('adds the global chain to a store written before it existed, and the log then verifies', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'communique-migrate-'));
+    const file = join(folder, 'events.db');
+    try {
+      const store = SqliteEventStore.open(file);
+      for (const stream of ['m1', 'm2', 'm1']) {
+        await store.appendToStream(stream, [event()], { expectedRevision: 'any' });
+      }
+      await store.close();
+      // turn the file back into what schema 1 wrote: no chain_hash column
+      const raw = new Database(file);
+      raw.exec(`DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;
+                ALTER TABLE events DROP COLUMN chain_hash; PRAGMA user_version = 1;`);
+      raw.close();
+
+      const reopened = SqliteEventStore.open(file);
+      try {
+        const stored = await collect(reopened.readStored());
+        expect(stored.map((e) => e.stream)).toEqual(['m1', 'm2', 'm1']);
+        const report = verifyLogSync(stored);
+        expect(report.broken).toBeUndefined();
+        expect(report.headChainHash).toBe(stored[2].chainHash);
+        await reopened.appendToStream('m2', [event()], { expectedRevision: 0 });
+        expect(verifyLogSync(await collect(reopened.readStored())).broken).toBeUndefined();
+      } finally {
+        await reopened.close();
+      }
+      const check = new Database(file, { readonly: true });
+      expect(check.pragma('user_version', { simple: true })).toBe(2);
+      const triggers = check
+        .prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name`)
+        .all();
+      expect(triggers).toEqual([{ name: 'events_no_delete' }, { name: 'events_no_update' }]);
+      check.close();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});

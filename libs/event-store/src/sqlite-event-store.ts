@@ -15,7 +15,9 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from './event-store.js';
-import { canonicalJson, computeEventHash } from './hash-chain.js';
+import type { StoredEvent } from './audit.js';
+import { canonicalJson, computeChainHash, computeEventHash, verifyEventHash } from './hash-chain.js';
+import { UpcasterRegistry } from './upcasting.js';
 
 export interface SqliteEventStoreOptions {
   /** how long a write waits for another connection's write lock before failing with SQLITE_BUSY; 5000 */
@@ -24,6 +26,12 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
   /** rows fetched per query by reads and subscriptions, so a large log is never loaded at once; 500 */
   pageSize?: number;
+  /**
+   * lifts events stored in an older schema version to the current one when they are read (after checking
+   * their stored hash); none unless given. The application passes the statement upcasters (its composition
+   * root knows the domain; this library only holds the mechanism)
+   */
+  upcasters?: UpcasterRegistry;
 }
 
 export interface SqlitePragmas {
@@ -32,13 +40,16 @@ export interface SqlitePragmas {
   busyTimeoutMs: number;
 }
 
-const SCHEMA_VERSION = 1;
+/** 1: Core; 2: adds `chain_hash`, the global chain (hash-chain.ts `computeChainHash`) */
+const SCHEMA_VERSION = 2;
 
 /*
  * `metadata` holds the stored metadata without `hash`: exactly the metadata that was hashed (it carries
  * `prevHash`); `hash` has its own column. `data` and `metadata` are canonical JSON, so a row can be re-hashed
  * from its columns alone. `recorded_at` is `metadata.recordedAt` normalised to ISO-8601 UTC and clamped to be
- * non-decreasing in `position` (see `positionAt`). The triggers make the table append-only.
+ * non-decreasing in `position` (see `positionAt`). `chain_hash` links each event to the one stored before
+ * it in the log (see `computeChainHash`), written in the same transaction. The triggers make the table
+ * append-only.
  */
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
@@ -51,6 +62,7 @@ const SCHEMA = `
     metadata    TEXT    NOT NULL,
     hash        TEXT    NOT NULL,
     recorded_at TEXT    NOT NULL,
+    chain_hash  TEXT    NOT NULL,
     UNIQUE (stream, revision)
   );
   CREATE INDEX IF NOT EXISTS events_recorded_at ON events (recorded_at, position);
@@ -60,7 +72,17 @@ const SCHEMA = `
     BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 `;
 
-const COLUMNS = 'position, event_id, stream, revision, type, data, metadata, hash';
+const COLUMNS = 'position, event_id, stream, revision, type, data, metadata, hash, chain_hash';
+
+/*
+ * Schema 1 -> 2: adds `chain_hash` and computes it for the events already stored, in position order. The
+ * append-only triggers are dropped for the backfill and recreated by SCHEMA, all in the opening transaction.
+ */
+const MIGRATE_1_TO_2 = `
+  ALTER TABLE events ADD COLUMN chain_hash TEXT NOT NULL DEFAULT '';
+  DROP TRIGGER IF EXISTS events_no_update;
+  DROP TRIGGER IF EXISTS events_no_delete;
+`;
 
 /** A row as better-sqlite3 returns it with safe integers on: every INTEGER is a bigint. */
 interface EventRow {
@@ -72,6 +94,7 @@ interface EventRow {
   data: string;
   metadata: string;
   hash: string;
+  chain_hash: string;
 }
 
 interface PreparedEvent {
@@ -110,7 +133,9 @@ export class SqliteEventStore extends EventStore {
     | 'allPage'
     | 'headPosition'
     | 'count'
-    | 'positionAt',
+    | 'positionAt'
+    | 'nextPosition'
+    | 'streamHeadRevision',
     Statement
   >;
   private readonly appendTransaction: (
@@ -125,7 +150,8 @@ export class SqliteEventStore extends EventStore {
   private constructor(
     readonly file: string,
     private readonly db: Database.Database,
-    private readonly options: Required<SqliteEventStoreOptions>,
+    private readonly options: Required<Omit<SqliteEventStoreOptions, 'upcasters'>>,
+    private readonly upcasters: UpcasterRegistry,
   ) {
     super();
     const prepare = (source: string): Statement => db.prepare<unknown[], unknown>(source);
@@ -133,11 +159,16 @@ export class SqliteEventStore extends EventStore {
       streamHead: prepare(
         'SELECT revision, position, hash FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1',
       ),
-      logHeadRecordedAt: prepare('SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1'),
+      logHeadRecordedAt: prepare('SELECT recorded_at, chain_hash FROM events ORDER BY position DESC LIMIT 1'),
+      nextPosition: prepare(
+        `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) + 1 AS next`,
+      ),
+      streamHeadRevision: prepare('SELECT max(revision) AS revision FROM events WHERE stream = ?'),
       byId: prepare('SELECT stream, revision, position FROM events WHERE event_id = ?'),
       insert: prepare(
-        `INSERT INTO events (event_id, stream, revision, type, data, metadata, hash, recorded_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO events (position, event_id, stream, revision, type, data, metadata, hash, recorded_at,
+                             chain_hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       streamPage: prepare(
         `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
@@ -163,7 +194,7 @@ export class SqliteEventStore extends EventStore {
 
   /** Opens (creating if needed) the event store in `file`. Several processes may open the same file. */
   static open(file: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
-    const resolved: Required<SqliteEventStoreOptions> = {
+    const resolved: Required<Omit<SqliteEventStoreOptions, 'upcasters'>> = {
       busyTimeoutMs: options.busyTimeoutMs ?? 5000,
       pollIntervalMs: options.pollIntervalMs ?? 25,
       pageSize: options.pageSize ?? 500,
@@ -185,10 +216,11 @@ export class SqliteEventStore extends EventStore {
         if (version > SCHEMA_VERSION) {
           throw new Error(`${file}: event store schema version ${version} is newer than this code knows`);
         }
+        if (version === 1) migrateToChainHashes(db);
         db.exec(SCHEMA);
         if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
       }).immediate();
-      return new SqliteEventStore(file, db, resolved);
+      return new SqliteEventStore(file, db, resolved, options.upcasters ?? new UpcasterRegistry());
     } catch (error) {
       db.close();
       throw error;
@@ -247,8 +279,11 @@ export class SqliteEventStore extends EventStore {
     checkExpectedRevision(stream, expected, current);
     if (events.length === 0) return { nextRevision: current, position: head?.position ?? 0n, written: false };
 
-    const logHead = this.sql.logHeadRecordedAt.get() as { recorded_at: string } | undefined;
+    const logHead = this.sql.logHeadRecordedAt.get() as
+      { recorded_at: string; chain_hash: string } | undefined;
     let recordedFloor = logHead?.recorded_at ?? '';
+    let chainHash = logHead?.chain_hash ?? null;
+    let next = (this.sql.nextPosition.get() as { next: bigint }).next;
     let prevHash = head?.hash ?? null;
     let revision = current;
     let position = 0n;
@@ -264,7 +299,10 @@ export class SqliteEventStore extends EventStore {
         prevHash,
       });
       if (event.recordedAt > recordedFloor) recordedFloor = event.recordedAt;
-      const info = this.sql.insert.run(
+      position = next++;
+      chainHash = computeChainHash(chainHash, position, hash);
+      this.sql.insert.run(
+        position,
         event.id,
         stream,
         revision,
@@ -273,8 +311,8 @@ export class SqliteEventStore extends EventStore {
         canonicalJson(metadata),
         hash,
         recordedFloor,
+        chainHash,
       );
-      position = BigInt(info.lastInsertRowid);
       prevHash = hash;
     }
     return { nextRevision: revision, position, written: true };
@@ -332,7 +370,7 @@ export class SqliteEventStore extends EventStore {
       this.assertOpen();
       const limit = Math.min(this.options.pageSize, remaining);
       const rows = this.sql.streamPage.all(stream, fromRevision, limit) as EventRow[];
-      for (const row of rows) yield toRecordedEvent(row);
+      for (const row of rows) yield this.toRecordedEvent(row);
       if (rows.length < limit) return;
       remaining -= rows.length;
       fromRevision = Number(rows[rows.length - 1].revision) + 1;
@@ -383,11 +421,83 @@ export class SqliteEventStore extends EventStore {
    * the log: an event stamped earlier than its predecessor (clock skew between writers) counts as recorded
    * at its predecessor's time. So `readAll` up to the returned position is exactly the log as it stood then.
    */
-  async positionAt(recordedAt: string): Promise<Position> {
+  override async positionAt(recordedAt: string): Promise<Position> {
     this.assertOpen();
     const row = this.sql.positionAt.get(toIsoInstant(recordedAt, 'recordedAt')) as
       { position: bigint } | undefined;
     return row?.position ?? 0n;
+  }
+
+  /**
+   * The log exactly as stored, in global order (raw canonical texts, stored hashes, global chain hashes), for
+   * `audit verify` and `events export`. No upcasting, no parsing.
+   */
+  async *readStored(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
+    let after = options.fromPosition ?? 0n;
+    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    assertCount('maxCount', remaining);
+    const pageSize = Math.max(this.options.pageSize, 2000);
+    while (remaining > 0) {
+      this.assertOpen();
+      const limit = Math.min(pageSize, remaining);
+      const rows = this.sql.allPage.all(after, limit) as EventRow[];
+      for (const row of rows) yield toStoredEvent(row);
+      if (rows.length < limit) return;
+      remaining -= rows.length;
+      after = rows[rows.length - 1].position;
+    }
+  }
+
+  /**
+   * Stores events exactly as given (ids, revisions, positions, metadata and hashes kept): the restore side of
+   * `events import`, which verifies the whole file with `LogVerifier` first. One transaction; each position
+   * must be above the log head and each revision must follow its stream's head, or nothing is stored. The
+   * global chain hash is recomputed here and must equal the given one when there is one.
+   */
+  importStored(events: readonly StoredEvent[]): void {
+    this.assertOpen();
+    this.db
+      .transaction(() => {
+        const logHead = this.sql.logHeadRecordedAt.get() as
+          { recorded_at: string; chain_hash: string } | undefined;
+        let recordedFloor = logHead?.recorded_at ?? '';
+        let chainHash = logHead?.chain_hash ?? null;
+        let last = this.readHead();
+        for (const event of events) {
+          const where = `event ${event.id} (stream ${event.stream}, revision ${event.revision})`;
+          if (event.position <= last) {
+            throw new Error(`${where}: position ${event.position} is not above the log head ${last}`);
+          }
+          const head = (this.sql.streamHeadRevision.get(event.stream) as { revision: bigint | null })
+            .revision;
+          const expected = head === null ? 0 : Number(head) + 1;
+          if (event.revision !== expected) {
+            throw new Error(`${where}: the stream's next revision is ${expected}`);
+          }
+          const metadata = JSON.parse(event.metadata) as { recordedAt?: unknown };
+          const recordedAt = toIsoInstant(metadata.recordedAt, `${where} metadata.recordedAt`);
+          if (recordedAt > recordedFloor) recordedFloor = recordedAt;
+          chainHash = computeChainHash(chainHash, event.position, event.hash);
+          if (event.chainHash !== null && event.chainHash !== chainHash) {
+            throw new Error(`${where}: its global chain hash does not follow the log it is appended to`);
+          }
+          this.sql.insert.run(
+            event.position,
+            event.id,
+            event.stream,
+            event.revision,
+            event.type,
+            event.data,
+            event.metadata,
+            event.hash,
+            recordedFloor,
+            chainHash,
+          );
+          last = event.position;
+        }
+      })
+      .immediate();
+    if (events.length > 0) this.wakeAll();
   }
 
   /** The connection's durability settings, for diagnostics and tests. */
@@ -412,7 +522,7 @@ export class SqliteEventStore extends EventStore {
 
   private pageAfter(after: Position, limit: number): RecordedEvent[] {
     this.assertOpen();
-    return (this.sql.allPage.all(after, limit) as EventRow[]).map(toRecordedEvent);
+    return (this.sql.allPage.all(after, limit) as EventRow[]).map((row) => this.toRecordedEvent(row));
   }
 
   private readHead(): Position {
@@ -447,6 +557,23 @@ export class SqliteEventStore extends EventStore {
   /** In-process appends wake subscribers at once, without waiting for the poll. */
   private wakeAll(): void {
     for (const subscription of [...this.waiting]) subscription.wake();
+  }
+
+  /**
+   * A stored row as the port hands it out. An event stored in an older schema version is lifted to the
+   * current one, but only after its stored bytes have been checked against its hash: upcasting never
+   * launders a tampered event (and hashes always cover what is stored, never the upcast form).
+   */
+  private toRecordedEvent(row: EventRow): RecordedEvent {
+    const event = storedRecordedEvent(row);
+    if (!this.upcasters.needsUpcast(event)) return event;
+    if (!verifyEventHash(event)) {
+      throw new Error(
+        `event ${event.id} (stream ${event.stream}, revision ${event.revision}, position ${event.position}) ` +
+          'does not match its stored hash; run `communique audit verify`',
+      );
+    }
+    return this.upcasters.upcast(event);
   }
 
   private assertOpen(): void {
@@ -556,7 +683,7 @@ function toIsoInstant(value: unknown, what: string): string {
   return new Date(millis).toISOString();
 }
 
-function toRecordedEvent(row: EventRow): RecordedEvent {
+function storedRecordedEvent(row: EventRow): RecordedEvent {
   const metadata = JSON.parse(row.metadata) as Omit<RecordedEvent['metadata'], 'hash'>;
   return {
     id: row.event_id,
@@ -596,4 +723,33 @@ function checkExpectedRevision(stream: string, expected: ExpectedRevision, curre
     (expected === 'stream_exists' && current !== -1) ||
     expected === current;
   if (!ok) throw new WrongExpectedRevisionError(stream, expected, current);
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    id: row.event_id,
+    stream: row.stream,
+    revision: Number(row.revision),
+    position: row.position,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    hash: row.hash,
+    chainHash: row.chain_hash,
+  };
+}
+
+/** Schema 1 -> 2 inside the opening transaction: the column, then the chain of the stored events. */
+function migrateToChainHashes(db: Database.Database): void {
+  db.exec(MIGRATE_1_TO_2);
+  const update = db.prepare('UPDATE events SET chain_hash = ? WHERE position = ?');
+  let chainHash: string | null = null;
+  const rows = db.prepare('SELECT position, hash FROM events ORDER BY position').all() as {
+    position: bigint;
+    hash: string;
+  }[];
+  for (const row of rows) {
+    chainHash = computeChainHash(chainHash, row.position, row.hash);
+    update.run(chainHash, row.position);
+  }
 }

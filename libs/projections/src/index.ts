@@ -13,4 +13,4 @@ export {
   type ProjectionRunnerOptions,
   type ProjectionStatus,
 } from './projection-runner.js';
-export { rebuildInto } from './rebuild.js';
+export { ReadModelBuild, rebuildInto, type RebuildOptions } from './rebuild.js';

@@ -105,6 +105,23 @@ export class ProjectionRunner {
     return run;
   }
 
+  /**
+   * Runs `task` while no catch-up runs: catch-ups asked for meanwhile (a mutation waiting for its own write)
+   * wait until it is done. For work that replaces the read model under the runner (rebuild hand-over); stop
+   * the live loop first.
+   */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.catchUpQueue.then(task);
+    this.catchUpQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Re-reads the checkpoint from the read model: after the read model's file was replaced. */
+  reloadCheckpoint(): Position {
+    this.position = this.readModel.checkpoint(this.name);
+    return this.position;
+  }
+
   /** Starts the live loop (no-op when it runs). */
   start(): void {
     if (this.live !== undefined) return;

@@ -20,3 +20,59 @@ export async function rebuildInto(
     readModel.close();
   }
 }
+
+export interface RebuildOptions {
+  /** called after each applied batch with the number of events applied so far */
+  onProgress?: (events: number) => void;
+  /** events per transaction; default 20000 (the file is written without a journal, so bigger is cheaper) */
+  batchSize?: number;
+}
+
+/** A read model under construction: open, with relaxed durability, and the runner that fills it. */
+export class ReadModelBuild {
+  private applied = 0;
+  private constructor(
+    readonly readModel: ReadModel,
+    private readonly runner: ProjectionRunner,
+  ) {}
+
+  /**
+   * Starts a build in `file`, which must not exist: written with relaxed durability (no journal,
+   * `synchronous=OFF`, large batches) since nothing reads it until `finish()` has made it durable.
+   */
+  static start(store: EventStore, file: string, options: RebuildOptions = {}): ReadModelBuild {
+    if (existsSync(file)) throw new Error(`rebuild target ${file} already exists`);
+    const readModel = ReadModel.open(file, { relaxedDurability: true });
+    const runner = new ProjectionRunner(store, readModel, { batchSize: options.batchSize ?? 20000 });
+    const build = new ReadModelBuild(readModel, runner);
+    runner.onApplied((events) => {
+      build.applied += events.length;
+      options.onProgress?.(build.applied);
+    });
+    return build;
+  }
+
+  /** Applies every event stored after the build's checkpoint; resolves with the new checkpoint. */
+  catchUp(): Promise<Position> {
+    return this.runner.catchUp();
+  }
+
+  get checkpoint(): Position {
+    return this.runner.checkpoint;
+  }
+
+  /** events applied by this build so far */
+  get eventsApplied(): number {
+    return this.applied;
+  }
+
+  /** Closes the file durably (everything on disk, fsynced): ready to be renamed into service. */
+  finish(): void {
+    this.readModel.closeDurably();
+  }
+
+  /** Closes the file without keeping it. */
+  abandon(): void {
+    this.readModel.close();
+  }
+}

@@ -1,8 +1,10 @@
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { COUNTRY_ROLES, type CountryRole, type Statement, type StatementStatus } from '#domain';
 import { encodeCursor } from './cursor.js';
 import { sortKeyOf } from './partial-date.js';
-import { DUMP_ORDER, SCHEMA, SCHEMA_VERSION } from './schema.js';
+import { BULK_LOAD_DEFERRED_INDEXES, DUMP_ORDER, SCHEMA, SCHEMA_VERSION } from './schema.js';
 import { ReadModelUnusableError } from './errors.js';
 import { buildSearchSql, encodeSearchCursor } from './search.js';
 import { buildActivitySql, buildRelationsSql, periodOf, Tally, type AggregateRow } from './dashboards.js';
@@ -54,6 +56,18 @@ interface TimelineRow extends StatementRow {
 
 type Prepared = Database.Statement<unknown[]>;
 
+export interface ReadModelOpenOptions {
+  /**
+   * For a read model being rebuilt, which nobody reads until it is complete: no journal on disk,
+   * `synchronous=OFF` and the timeline indexes left out, so a crash may leave it damaged (it is then thrown
+   * away and rebuilt). `closeDurably()` creates the indexes and makes it durable before it is put into
+   * service; until then only primary-key reads (`statement`, `dump`, `rows`) are fast.
+   */
+  relaxedDurability?: boolean;
+  /** open an existing file for reading only (no schema set-up, no writes) */
+  readonly?: boolean;
+}
+
 /**
  * The read store: one SQLite file per process (DESIGN §6), written only by the projection runner and read by
  * the API. All methods are synchronous (better-sqlite3); a query is one statement, prepared once and cached.
@@ -66,19 +80,30 @@ type Prepared = Database.Statement<unknown[]>;
 export class ReadModel {
   private readonly cache = new Map<string, Prepared>();
 
-  private constructor(private readonly db: Database.Database) {}
+  private constructor(
+    private db: Database.Database,
+    /** the file this read model lives in */
+    readonly file: string,
+  ) {}
 
-  static open(file: string): ReadModel {
+  static open(file: string, options: ReadModelOpenOptions = {}): ReadModel {
     let db: Database.Database;
     try {
-      db = new Database(file);
+      db = new Database(file, {
+        readonly: options.readonly === true,
+        fileMustExist: options.readonly === true,
+      });
       db.pragma('user_version', { simple: true }); // reads the header: fails at once on a file that is not SQLite
     } catch (error) {
       throw unusable(file, error);
     }
+    if (options.readonly === true) {
+      db.pragma('busy_timeout = 5000');
+      return new ReadModel(db, file);
+    }
     try {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
+      db.pragma(options.relaxedDurability === true ? 'journal_mode = MEMORY' : 'journal_mode = WAL');
+      db.pragma(options.relaxedDurability === true ? 'synchronous = OFF' : 'synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
       db.pragma('temp_store = MEMORY');
       db.pragma('cache_size = -65536');
@@ -94,15 +119,67 @@ export class ReadModel {
       if (check !== 'ok') throw new ReadModelUnusableError(file, `damaged (quick_check: ${String(check)})`);
       db.exec(SCHEMA);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      if (options.relaxedDurability === true) {
+        for (const index of BULK_LOAD_DEFERRED_INDEXES) db.exec(`DROP INDEX IF EXISTS ${index}`);
+      }
     } catch (error) {
       db.close();
       throw unusable(file, error);
     }
-    return new ReadModel(db);
+    return new ReadModel(db, file);
   }
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Closes the file with everything on disk: WAL checkpointed into the main file (a relaxed rebuild has no
+   * WAL), the file fsynced. After this the file can be renamed into service.
+   */
+  closeDurably(): void {
+    if (!this.db.open) return;
+    this.db.exec(SCHEMA); // creates the indexes a relaxed rebuild deferred
+    if (String(this.db.pragma('journal_mode', { simple: true })) === 'wal') {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    }
+    this.db.close();
+    fsyncFile(this.file);
+  }
+
+  /**
+   * Puts the (complete, durably closed) read model in `replacement` into service in place of this one,
+   * between two queries: closes this file, renames `replacement` over it (an atomic rename in one folder),
+   * fsyncs the folder and reopens. Synchronous, so no query or projection batch of this process runs in
+   * between; the object stays the same, so every holder of it now reads the new file.
+   */
+  replaceWith(replacement: string): void {
+    if (!existsSync(replacement)) throw new Error(`replacement read model ${replacement} does not exist`);
+    if (dirname(replacement) !== dirname(this.file)) {
+      throw new Error(`replacement read model ${replacement} is not in the folder of ${this.file}`);
+    }
+    this.close();
+    this.cache.clear();
+    moveIntoPlace(replacement, this.file);
+    const reopened = ReadModel.open(this.file);
+    this.db = reopened.db;
+  }
+
+  /**
+   * Every row of `table` in primary-key order, one at a time (for comparing large read models without
+   * loading them). `table` must be one of `DUMP_ORDER`.
+   */
+  *rows(table: string): IterableIterator<DumpRow> {
+    const order = DUMP_ORDER[table];
+    if (order === undefined) throw new Error(`unknown read-model table ${table}`);
+    const statement = this.db.prepare<unknown[], DumpRow>(`SELECT * FROM ${table} ORDER BY ${order}`);
+    statement.safeIntegers(true);
+    yield* statement.iterate();
+  }
+
+  /** The tables `rows` and `dump` cover, in their order. */
+  static get tables(): string[] {
+    return Object.keys(DUMP_ORDER);
   }
 
   /** Runs `fn` in one SQLite transaction (a savepoint when nested); rolls back if it throws. */
@@ -502,4 +579,24 @@ function unusable(file: string, error: unknown): unknown {
     return new ReadModelUnusableError(file, error instanceof Error ? error.message : String(code));
   }
   return error;
+}
+
+/**
+ * Renames `from` over `to` (atomically, same folder) after removing `to`'s WAL and shared-memory files, which
+ * belong to the file being replaced and would otherwise be read as part of the new one; then fsyncs the folder
+ * so the rename itself survives a power cut.
+ */
+export function moveIntoPlace(from: string, to: string): void {
+  for (const suffix of ['-wal', '-shm']) rmSync(to + suffix, { force: true });
+  renameSync(from, to);
+  fsyncFile(dirname(to));
+}
+
+function fsyncFile(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

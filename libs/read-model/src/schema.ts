@@ -107,3 +107,17 @@ export const DUMP_ORDER: Readonly<Record<string, string>> = {
   statement_search: 'rowid',
   checkpoints: 'name',
 };
+
+/**
+ * Secondary indexes a rebuild creates only at the end (`ReadModel.closeDurably`): the projection's own
+ * lookups use the primary keys and `statements_current`, and building an index once over sorted data is
+ * cheaper than keeping it up to date row by row.
+ */
+export const BULK_LOAD_DEFERRED_INDEXES = [
+  'country_entries_current',
+  'country_entries_history',
+  'topic_entries_current',
+  'topic_entries_history',
+  'response_links_by_target',
+  'topic_counts_by_count',
+] as const;

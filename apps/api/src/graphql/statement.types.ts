@@ -47,6 +47,14 @@ export class StatementEventType {
   @Field(() => JsonScalar) data!: unknown;
   @Field() hash!: string;
   @Field(() => String, { nullable: true }) prevHash?: string | null;
+  @Field({ description: 'the stream the event belongs to (`statement-<id>` for statements)' })
+  stream!: string;
+  @Field(() => ID, { description: 'the event id' }) id!: string;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'the schema version the event is stored in (`data` is always served in the current shape)',
+  })
+  schemaVersion?: number;
 }
 
 @ObjectType('Statement', { description: 'A diplomatic statement as it stands now (or at `asOf`).' })

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EventStore, EventStoreDbEventStore, SqliteEventStore } from '#event-store';
 import type { AppConfig } from '../config/app-config.js';
+import { statementUpcasters } from './upcasters.js';
 
 /**
  * The event store the configuration names (`EVENT_STORE`): the SQLite file, or an EventStoreDB/KurrentDB
@@ -18,5 +19,5 @@ export function openConfiguredEventStore(
     return EventStoreDbEventStore.connect(config.eventStoreConnectionString, { onSubscriptionDropped });
   }
   mkdirSync(dirname(config.eventsFile), { recursive: true });
-  return SqliteEventStore.open(config.eventsFile);
+  return SqliteEventStore.open(config.eventsFile, { upcasters: statementUpcasters });
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { GraphQLError } from 'graphql';
 import { LIMITS, statementStream, type ReferenceData } from '#domain';
-import { EventStore, type Position } from '#event-store';
+import { EventStore, type Position, type RecordedEvent } from '#event-store';
 import { ProjectionRunner } from '#projections';
 import { ReadModel, type TimelinePage, type TimelineRequest } from '#read-model';
 import type { StatementConnectionType } from '../graphql/statement.types.js';
@@ -10,6 +10,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { REFERENCE_DATA } from '../infrastructure/tokens.js';
 import { badUserInput } from '../graphql/errors.js';
 import type { StatementEventType } from '../graphql/statement.types.js';
+import { toNode, type StatementNode } from '../graphql/statement-node.js';
 
 /** Largest timeline page a client may ask for (DESIGN §8); a larger `first` is capped. */
 export const MAX_PAGE_SIZE = 100;
@@ -21,6 +22,8 @@ export interface TimelineArgs {
   after?: string;
   order: 'ASC' | 'DESC';
   minPosition?: Position;
+  /** read the timeline as it stood at this log position (see `asOfPosition`) */
+  asOf?: Position;
 }
 
 /** The read side as the API needs it: argument checks, read-your-writes waits, then read-model queries. */
@@ -57,22 +60,23 @@ export class StatementQueries {
     }
   }
 
-  statement(id: string) {
-    return this.readModel.statement(id);
+  statement(id: string, asOf?: Position): StatementNode | undefined {
+    const view = this.readModel.statement(id, asOf);
+    return view && toNode(view, asOf);
   }
 
   async countryTimeline(country: string, args: TimelineArgs): Promise<StatementConnectionType> {
     const code = this.country(country, 'country');
     const request = this.request(args);
     await this.reach(args.minPosition);
-    return connection(this.readModel.countryTimeline(code, request));
+    return connection(this.readModel.countryTimeline(code, request), request.asOf);
   }
 
   async topicTimeline(topic: string, args: TimelineArgs): Promise<StatementConnectionType> {
     const slug = this.topic(topic, 'topic');
     const request = this.request(args);
     await this.reach(args.minPosition);
-    return connection(this.readModel.topicTimeline(slug, request));
+    return connection(this.readModel.topicTimeline(slug, request), request.asOf);
   }
 
   topics(prefix: string | undefined, first: number) {
@@ -89,19 +93,37 @@ export class StatementQueries {
 
   async history(id: string): Promise<StatementEventType[]> {
     const events: StatementEventType[] = [];
-    for await (const event of this.store.readStream(statementStream(id))) {
-      events.push({
-        position: event.position,
-        revision: event.revision,
-        type: event.type,
-        recordedAt: event.metadata.recordedAt,
-        recordedBy: event.metadata.recordedBy,
-        data: event.data,
-        hash: event.metadata.hash,
-        prevHash: event.metadata.prevHash,
-      });
-    }
+    for await (const event of this.store.readStream(statementStream(id))) events.push(toEventType(event));
     return events;
+  }
+
+  /**
+   * The log position an as-of query reads at: `asOf` (a recorded time) becomes the last position recorded at
+   * or before it (0 before the first event: nothing existed yet; the head for a moment still to come, so the
+   * answer is "as of now"); `asOfPosition` is taken as given but may not lie beyond the log head. Waits
+   * (bounded) until the read model has applied that position. Undefined: the current state.
+   */
+  async asOfPosition(
+    asOf: string | undefined,
+    asOfPosition: Position | undefined,
+  ): Promise<Position | undefined> {
+    if (asOf !== undefined && asOfPosition !== undefined) {
+      throw badUserInput('asOfPosition', 'give asOf or asOfPosition, not both');
+    }
+    let position: Position;
+    if (asOf !== undefined) {
+      position = await this.store.positionAt(asOf);
+    } else if (asOfPosition !== undefined) {
+      const head = await this.store.headPosition();
+      if (asOfPosition > head) {
+        throw badUserInput('asOfPosition', `beyond the end of the log (the last position is ${head})`);
+      }
+      position = asOfPosition;
+    } else {
+      return undefined;
+    }
+    await this.reach(position);
+    return position;
   }
 
   projectionStatus() {
@@ -119,6 +141,7 @@ export class StatementQueries {
       first: this.pageSize(args.first, 'first', MAX_PAGE_SIZE),
       after: args.after,
       order: args.order,
+      asOf: args.asOf,
     };
   }
 
@@ -129,10 +152,30 @@ export class StatementQueries {
   }
 }
 
-function connection(page: TimelinePage): StatementConnectionType {
+function connection(page: TimelinePage, asOf: Position | undefined): StatementConnectionType {
   return {
-    edges: page.edges,
+    edges:
+      asOf === undefined
+        ? page.edges
+        : page.edges.map((edge) => ({ ...edge, node: toNode(edge.node, asOf) })),
     pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
     totalCount: page.totalCount,
+  };
+}
+
+/** A stored event as GraphQL serves it (history and the global feed). */
+export function toEventType(event: RecordedEvent): StatementEventType {
+  return {
+    position: event.position,
+    revision: event.revision,
+    type: event.type,
+    recordedAt: event.metadata.recordedAt,
+    recordedBy: event.metadata.recordedBy,
+    data: event.data,
+    hash: event.metadata.hash,
+    prevHash: event.metadata.prevHash,
+    stream: event.stream,
+    id: event.id,
+    schemaVersion: event.metadata.upcastFrom ?? event.metadata.schemaVersion,
   };
 }

@@ -11,7 +11,7 @@ import {
 } from '../graphql/statement.inputs.js';
 import type { GraphQLContext } from '../graphql/statement-loaders.js';
 import type { StatementNode } from '../graphql/statement-node.js';
-import { CountryCodeScalar, PositionScalar } from '../graphql/scalars.js';
+import { CountryCodeScalar, DateTimeScalar, PositionScalar } from '../graphql/scalars.js';
 import {
   ProjectionStatus,
   StatementConnectionType,
@@ -40,6 +40,18 @@ const timelineArgs = {
   after: { type: () => String, nullable: true },
   order: { type: () => SortOrderEnum, defaultValue: 'ASC' },
   minPosition: { type: () => PositionScalar, nullable: true },
+  asOf: {
+    type: () => DateTimeScalar,
+    nullable: true,
+    description:
+      'answer as things stood at this recorded time (the last log position recorded at or before it); ' +
+      'before the first event nothing exists yet, a moment still to come reads as now',
+  },
+  asOfPosition: {
+    type: () => PositionScalar,
+    nullable: true,
+    description: 'answer as things stood right after this log position (not together with asOf)',
+  },
 } as const;
 
 /** Maps GraphQL to commands and queries; nothing else happens here. */
@@ -54,20 +66,29 @@ export class StatementResolver {
   // ---- queries
 
   @Query(() => StatementType, { nullable: true, description: 'One statement, retracted ones included.' })
-  statement(@Args('id', { type: () => ID }) id: string): StatementNode | undefined {
-    return this.queries.statement(id);
+  async statement(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('asOf', timelineArgs.asOf) asOf: string | undefined,
+    @Args('asOfPosition', timelineArgs.asOfPosition) asOfPosition: Position | undefined,
+  ): Promise<StatementNode | undefined> {
+    return this.queries.statement(
+      id,
+      await this.queries.asOfPosition(asOf ?? undefined, asOfPosition ?? undefined),
+    );
   }
 
   @Query(() => StatementConnectionType, {
     description: 'Statements concerning a country (as speaker, target or mention), by date said.',
   })
-  countryTimeline(
+  async countryTimeline(
     @Args('country', { type: () => CountryCodeScalar }) country: string,
     @Args('filter', timelineArgs.filter) filter: TimelineFilter, // the class, not a union, so the pipe validates it (null when absent)
     @Args('first', timelineArgs.first) first: number,
     @Args('after', timelineArgs.after) after: string | undefined,
     @Args('order', timelineArgs.order) order: SortOrder,
     @Args('minPosition', timelineArgs.minPosition) minPosition: Position | undefined,
+    @Args('asOf', timelineArgs.asOf) asOf: string | undefined,
+    @Args('asOfPosition', timelineArgs.asOfPosition) asOfPosition: Position | undefined,
   ) {
     return this.queries.countryTimeline(country, {
       filter: filter ?? undefined,
@@ -75,17 +96,20 @@ export class StatementResolver {
       after: after ?? undefined,
       order,
       minPosition: minPosition ?? undefined,
+      asOf: await this.queries.asOfPosition(asOf ?? undefined, asOfPosition ?? undefined),
     });
   }
 
   @Query(() => StatementConnectionType, { description: 'Statements tagged with a topic, by date said.' })
-  topicTimeline(
+  async topicTimeline(
     @Args('topic') topic: string,
     @Args('filter', timelineArgs.filter) filter: TimelineFilter, // the class, not a union, so the pipe validates it (null when absent)
     @Args('first', timelineArgs.first) first: number,
     @Args('after', timelineArgs.after) after: string | undefined,
     @Args('order', timelineArgs.order) order: SortOrder,
     @Args('minPosition', timelineArgs.minPosition) minPosition: Position | undefined,
+    @Args('asOf', timelineArgs.asOf) asOf: string | undefined,
+    @Args('asOfPosition', timelineArgs.asOfPosition) asOfPosition: Position | undefined,
   ) {
     return this.queries.topicTimeline(topic, {
       filter: filter ?? undefined,
@@ -93,6 +117,7 @@ export class StatementResolver {
       after: after ?? undefined,
       order,
       minPosition: minPosition ?? undefined,
+      asOf: await this.queries.asOfPosition(asOf ?? undefined, asOfPosition ?? undefined),
     });
   }
 

@@ -20,7 +20,7 @@ if (connectionString) {
       return { store, cleanup: () => store.close() };
     },
     // Another OS process appending to the server is the server's business, not the adapter's.
-    { crossProcess: false },
+    { crossProcess: false, atomicAppendToStreams: false },
   );
 } else {
   console.log(
