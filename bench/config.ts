@@ -5,7 +5,8 @@
  *   (the issue's figure is 1000000);
  * - `BENCH_IMPORT_STATEMENTS` (20000) and `BENCH_IMPORT_BATCH` (1000 statements): the import scenario;
  * - `BENCH_SEED` (42): the generator's seed;
- * - `BENCH_CONNECTIONS` (50), `BENCH_DURATION` (10 seconds), `BENCH_WARMUP` (3 seconds): the HTTP load;
+ * - `BENCH_CONNECTIONS` (50), `BENCH_ROUNDS` (3), `BENCH_DURATION` (5 seconds a round), `BENCH_WARMUP` (2 seconds
+ *   a round): the HTTP load, each server measured once per round;
  * - `BENCH_QUERIES` (500): timed reads of the as-of and search scenarios;
  * - `BENCH_SCENARIOS` (all): a comma-separated subset of `import,rebuild,graphql,as-of,search,disk`;
  * - `BENCH_CPU_PROF` (off): write V8 CPU profiles of the GraphQL servers to `bench/results/profiles/`.
@@ -54,8 +55,9 @@ export const settings = {
   importBatch: count('BENCH_IMPORT_BATCH', 1000),
   seed: count('BENCH_SEED', 42, 0),
   connections: count('BENCH_CONNECTIONS', 50),
-  durationSeconds: count('BENCH_DURATION', 10),
-  warmupSeconds: count('BENCH_WARMUP', 3, 0),
+  rounds: count('BENCH_ROUNDS', 3),
+  durationSeconds: count('BENCH_DURATION', 5),
+  warmupSeconds: count('BENCH_WARMUP', 2, 0),
   queries: count('BENCH_QUERIES', 500),
   scenarios: scenarios(),
   cpuProfile: /^(1|true|yes)$/i.test(process.env.BENCH_CPU_PROF ?? ''),

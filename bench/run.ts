@@ -101,7 +101,9 @@ async function main(): Promise<void> {
     'summary',
     summary,
     failures.map((failure) => `failed: ${failure}`),
+    false,
   );
+  for (const failure of failures) console.log(`failed: ${failure}`);
   if (failures.length > 0) process.exitCode = 1;
 }
 

@@ -2,7 +2,8 @@
  * GraphQL: `countryTimeline(first: 50)` requests/s and p50/p99 latency at `BENCH_CONNECTIONS` connections
  * (autocannon, in this process) against three servers, each in a child process of its own, one at a time, on
  * the same data set: the real app (Mercurius driver), a bare Mercurius server (the ceiling) and the app on the
- * Apollo driver. Memory: each server's peak RSS (VmHWM) after the load. All three must answer the query with
+ * Apollo driver, in `BENCH_ROUNDS` rotations, each figure the median of the rounds. Memory: each server's peak
+ * RSS (VmHWM) after the load, the highest of the rounds. All three must answer the query with
  * the same body, or the scenario says so.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -67,6 +68,12 @@ function stopServer(server: Server): Promise<void> {
   });
 }
 
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
 /** Peak resident set size of a process, in MB (Linux). */
 function peakRssMb(pid: number): number | null {
   const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -112,29 +119,47 @@ export async function graphqlScenario(): Promise<Figures> {
     country,
     connections: settings.connections,
     'duration s': settings.durationSeconds,
+    rounds: settings.rounds,
   };
   const notes: string[] = [];
   const answers = new Map<Variant, string>();
-  for (const variant of VARIANTS) {
-    console.log(`starting the ${variant} server ...`);
-    const server = await startServer(variant, set.eventsFile, set.readModelFile);
-    try {
-      const answer = await post(server.url, body);
-      if (answer.includes('"errors"'))
-        throw new Error(`${variant} answered with errors: ${answer.slice(0, 300)}`);
-      answers.set(variant, answer);
-      if (settings.warmupSeconds > 0) await load(server.url, body, settings.warmupSeconds);
-      const result = await load(server.url, body, settings.durationSeconds);
-      if (result.errors > 0 || result.non2xx > 0) {
-        notes.push(`${variant}: ${result.errors} errors, ${result.non2xx} non-2xx responses under load`);
+  const samples = new Map<Variant, { rps: number[]; p50: number[]; p99: number[]; rss: number[] }>(
+    VARIANTS.map((variant) => [variant, { rps: [], p50: [], p99: [], rss: [] }]),
+  );
+  // Rounds in rotation (app, mercurius, apollo, app, ...): load from other processes drifts, and rotating
+  // spreads that drift over the three variants instead of handing it to whichever ran last.
+  for (let turn = 1; turn <= settings.rounds; turn++) {
+    for (const variant of VARIANTS) {
+      console.log(`round ${turn}/${settings.rounds}: the ${variant} server ...`);
+      const server = await startServer(variant, set.eventsFile, set.readModelFile);
+      try {
+        const answer = await post(server.url, body);
+        if (answer.includes('"errors"'))
+          throw new Error(`${variant} answered with errors: ${answer.slice(0, 300)}`);
+        answers.set(variant, answer);
+        if (settings.warmupSeconds > 0) await load(server.url, body, settings.warmupSeconds);
+        const result = await load(server.url, body, settings.durationSeconds);
+        if (result.errors > 0 || result.non2xx > 0) {
+          notes.push(
+            `${variant}, round ${turn}: ${result.errors} errors (timeouts), ${result.non2xx} non-2xx`,
+          );
+        }
+        const sample = samples.get(variant)!;
+        sample.rps.push(result.requests.average);
+        sample.p50.push(result.latency.p50);
+        sample.p99.push(result.latency.p99);
+        sample.rss.push(peakRssMb(server.child.pid!) ?? Number.NaN);
+      } finally {
+        await stopServer(server);
       }
-      figures[`${variant}, requests/s`] = round(result.requests.average);
-      figures[`${variant}, p50 ms`] = result.latency.p50;
-      figures[`${variant}, p99 ms`] = result.latency.p99;
-      figures[`${variant}, peak RSS MB`] = peakRssMb(server.child.pid!);
-    } finally {
-      await stopServer(server);
     }
+  }
+  for (const [variant, sample] of samples) {
+    figures[`${variant}, requests/s`] = round(median(sample.rps));
+    figures[`${variant}, p50 ms`] = median(sample.p50);
+    figures[`${variant}, p99 ms`] = median(sample.p99);
+    figures[`${variant}, peak RSS MB`] = Math.max(...sample.rss);
+    figures[`${variant}, requests/s by round`] = sample.rps.map((r) => round(r)).join(' ');
   }
   const canonical = (text: string): string => JSON.stringify(JSON.parse(text));
   const reference = canonical(answers.get('app')!);
