@@ -1,9 +1,10 @@
 /**
- * Profiles the rebuild and the GraphQL scenarios and prints where the CPU time goes: `npm run bench:profile`.
- * The rebuild runs in a child under `--cpu-prof`; the GraphQL servers run with `BENCH_CPU_PROF=1`. Profiles go to
- * `bench/results/profiles/`; each is summarised (self time by function and by area, inclusive time of the
- * project's own functions) into `bench/results/profile.json`. `node dist/bench/profile.js --summarise-only`
- * summarises the profiles already there. Uses the same BENCH_* settings as the suite.
+ * Profiles the rebuild, GraphQL and import scenarios and prints where the CPU time goes: `npm run bench:profile`.
+ * The rebuild and the import run in a child under `--cpu-prof` (the import profile mixes our store, the raw
+ * floor, Emmett and the generator: read its inclusive section); the GraphQL servers run with `BENCH_CPU_PROF=1`.
+ * Profiles go to `bench/results/profiles/`; each is summarised (self time by function and by area, inclusive
+ * time of the project's own functions) into `bench/results/profile.json`. `node dist/bench/profile.js
+ * --summarise-only` summarises the profiles already there. Uses the same BENCH_* settings as the suite.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -121,6 +122,11 @@ function main(): void {
       '--cpu-prof-name=rebuild.cpuprofile',
     ]);
     run({ BENCH_SCENARIOS: 'graphql', BENCH_CPU_PROF: '1' }, []);
+    run({ BENCH_SCENARIOS: 'import' }, [
+      '--cpu-prof',
+      `--cpu-prof-dir=${PROFILES}`,
+      '--cpu-prof-name=import.cpuprofile',
+    ]);
   }
   if (!existsSync(PROFILES)) throw new Error(`no profiles in ${PROFILES}`);
   const summaries: Figures[] = readdirSync(PROFILES)
