@@ -10,6 +10,7 @@ import { PEERS_DIR } from '../config.js';
 
 export interface EmmettConnection {
   close(): void;
+  command(sql: string): Promise<unknown>;
   withTransaction<T>(fn: () => Promise<T>): Promise<T>;
 }
 

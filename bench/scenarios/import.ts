@@ -122,6 +122,8 @@ export async function importScenario(): Promise<Figures> {
     const file = join(dir, 'emmett.db');
     removeDatabase(file);
     const connection = emmett.sqliteConnection({ fileName: file });
+    // the same durability as ours and the floor (Emmett sets WAL itself and leaves synchronous alone)
+    await connection.command('PRAGMA synchronous = FULL');
     await emmett.createEventStoreSchema(connection);
     const rate = await timed(size, (batch) =>
       // withTransaction nests: the appends of the batch share one transaction
