@@ -72,9 +72,16 @@ class StartUp implements OnApplicationBootstrap {
   }
 }
 
+/** What `AppModule.forRoot` lets a caller replace (the benchmarks build an Apollo variant this way). */
+export interface AppModuleOptions {
+  /** the GraphQL module to use in place of the Mercurius one */
+  graphql?: DynamicModule;
+}
+
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
+    if (options.graphql) return replaceGraphQLModule(AppModule.forRoot(config), options.graphql);
     return {
       module: AppModule,
       imports: [
@@ -157,6 +164,13 @@ export class AppModule {
       ],
     };
   }
+}
+
+function replaceGraphQLModule(module: DynamicModule, graphql: DynamicModule): DynamicModule {
+  const imports = (module.imports ?? []).map((imported) =>
+    'module' in imported && imported.module === GraphQLModule ? graphql : imported,
+  );
+  return { ...module, imports };
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

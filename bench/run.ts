@@ -1,0 +1,110 @@
+/**
+ * The benchmark suite: `npm run bench` runs every scenario (or those of `BENCH_SCENARIOS`), each printing a
+ * table and writing `bench/results/<scenario>.json`, then prints the summary against the targets and writes
+ * `bench/results/summary.json`. Settings: see `config.ts`. Never part of `npm test`.
+ */
+import { settings, type ScenarioName } from './config.js';
+import { report, type Figure, type Figures } from './report.js';
+import { asOfScenario } from './scenarios/as-of.js';
+import { diskScenario } from './scenarios/disk.js';
+import { graphqlScenario } from './scenarios/graphql.js';
+import { importScenario } from './scenarios/import.js';
+import { rebuildScenario } from './scenarios/rebuild.js';
+import { searchScenario } from './scenarios/search.js';
+
+const RUNNERS: Record<ScenarioName, () => Promise<Figures>> = {
+  import: importScenario,
+  rebuild: rebuildScenario,
+  graphql: graphqlScenario,
+  'as-of': asOfScenario,
+  search: searchScenario,
+  disk: diskScenario,
+};
+
+interface Target {
+  scenario: ScenarioName;
+  figure: string;
+  label: string;
+  /** the figure must be at least (`min`) or at most (`max`) this */
+  min?: number;
+  max?: number;
+}
+
+const TARGETS: Target[] = [
+  { scenario: 'import', figure: 'ours, statements/s', label: 'import, statements/s', min: 30_000 },
+  {
+    scenario: 'import',
+    figure: 'ours / floor at our transaction size',
+    label: 'import, ours / raw floor',
+    min: 0.4,
+  },
+  {
+    scenario: 'import',
+    figure: 'ours / floor at the batch size',
+    label: 'import, ours / batched raw floor',
+    min: 0.4,
+  },
+  { scenario: 'import', figure: 'ours / emmett', label: 'import, ours / Emmett', min: 1 },
+  { scenario: 'rebuild', figure: 'rebuild, events/s', label: 'rebuild, events/s', min: 50_000 },
+  {
+    scenario: 'graphql',
+    figure: 'app, requests/s',
+    label: 'countryTimeline(first: 50), requests/s',
+    min: 2500,
+  },
+  { scenario: 'graphql', figure: 'app, p99 ms', label: 'countryTimeline(first: 50), p99 ms', max: 50 },
+  { scenario: 'graphql', figure: 'app, p50 ms', label: 'countryTimeline(first: 50), p50 ms' },
+  { scenario: 'graphql', figure: 'app / bare mercurius', label: 'GraphQL, app / bare Mercurius', min: 0.6 },
+  { scenario: 'graphql', figure: 'app / apollo', label: 'GraphQL, app / Apollo driver', min: 1.5 },
+  { scenario: 'graphql', figure: 'app, peak RSS MB', label: 'API peak RSS under load, MB', max: 300 },
+  {
+    scenario: 'as-of',
+    figure: 'as-of countryTimeline(first: 50) p95 ms',
+    label: 'as-of timeline p95 ms',
+    max: 20,
+  },
+  { scenario: 'search', figure: 'search p95 ms', label: 'search p95 ms', max: 50 },
+  { scenario: 'disk', figure: 'event store bytes/statement', label: 'event store, bytes/statement' },
+  { scenario: 'disk', figure: 'read model bytes/statement', label: 'read model, bytes/statement' },
+];
+
+function verdict(target: Target, value: Figure | undefined): string {
+  if (typeof value !== 'number') return 'not measured';
+  if (target.min !== undefined) return value >= target.min ? 'met' : 'MISSED';
+  if (target.max !== undefined) return value <= target.max ? 'met' : 'MISSED';
+  return '';
+}
+
+async function main(): Promise<void> {
+  console.log(`bench: ${JSON.stringify(settings)}`);
+  const results = new Map<ScenarioName, Figures>();
+  const failures: string[] = [];
+  for (const scenario of settings.scenarios) {
+    try {
+      results.set(scenario, await RUNNERS[scenario]());
+    } catch (error) {
+      console.error(`scenario ${scenario} failed:`, error);
+      failures.push(`${scenario}: ${(error as Error).message}`);
+    }
+  }
+  const summary: Figures = {};
+  const rows = TARGETS.filter((t) => settings.scenarios.includes(t.scenario)).map((target) => {
+    const value = results.get(target.scenario)?.[target.figure];
+    summary[target.label] = value ?? null;
+    const goal =
+      target.min !== undefined ? `>= ${target.min}` : target.max !== undefined ? `<= ${target.max}` : '';
+    return { figure: target.label, value: value ?? null, target: goal, verdict: verdict(target, value) };
+  });
+  console.log('\n== summary');
+  console.table(rows);
+  report(
+    'summary',
+    summary,
+    failures.map((failure) => `failed: ${failure}`),
+    false,
+  );
+  for (const failure of failures) console.log(`failed: ${failure}`);
+  if (failures.length > 0) process.exitCode = 1;
+}
+
+await main();

@@ -1,0 +1,150 @@
+/**
+ * Import: statements/s into the embedded store through its public API, in batches, against (a) raw
+ * better-sqlite3 inserts of the same serialized events in the same transaction sizes (the floor) and (b) the
+ * Emmett SQLite event store appending the same events (one transaction per batch, its best batched path).
+ * Every store writes to its own new file in `bench/.data/import/`, with WAL and synchronous=FULL.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
+import { SqliteEventStore, canonicalJson } from '#event-store';
+import { DATA_DIR, settings } from '../config.js';
+import { removeDatabase } from '../dataset.js';
+import { generateStreams, type StreamBatch } from '../generator.js';
+import { ourImport } from '../import-adapter.js';
+import { loadEmmett } from '../peers/emmett.js';
+import { report, round, type Figures } from '../report.js';
+
+/** The statements in batches of `size`; the events are generated before the timer of each batch starts. */
+function* batches(size: number): Generator<StreamBatch[]> {
+  let batch: StreamBatch[] = [];
+  for (const stream of generateStreams({ seed: settings.seed, statements: settings.importStatements })) {
+    batch.push(stream);
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/** Runs `append` on every batch and returns statements per second over the time spent inside `append`. */
+async function timed(size: number, append: (batch: StreamBatch[]) => Promise<void> | void): Promise<number> {
+  let seconds = 0;
+  let statements = 0;
+  for (const batch of batches(size)) {
+    const started = performance.now();
+    await append(batch);
+    seconds += (performance.now() - started) / 1000;
+    statements += batch.length;
+  }
+  return statements / seconds;
+}
+
+const FLOOR_SCHEMA = `
+  CREATE TABLE events (
+    position INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE, stream TEXT NOT NULL,
+    revision INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL,
+    UNIQUE (stream, revision))`;
+
+/** Raw inserts of pre-serialized rows, `perTransaction` statements to a transaction. */
+async function floor(file: string, perTransaction: number): Promise<number> {
+  removeDatabase(file);
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec(FLOOR_SCHEMA);
+  const insert = db.prepare(
+    'INSERT INTO events (event_id, stream, revision, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  type Row = [string, string, number, string, string, string];
+  const write = db.transaction((rows: Row[]) => {
+    for (const row of rows) insert.run(...row);
+  });
+  let seconds = 0;
+  let statements = 0;
+  for (const batch of batches(settings.importBatch)) {
+    const rows = batch.map((s) =>
+      s.events.map((e, revision): Row => [
+        e.id,
+        s.stream,
+        revision,
+        e.type,
+        canonicalJson(e.data),
+        canonicalJson(e.metadata),
+      ]),
+    );
+    const started = performance.now();
+    for (let i = 0; i < rows.length; i += perTransaction)
+      write.immediate(rows.slice(i, i + perTransaction).flat());
+    seconds += (performance.now() - started) / 1000;
+    statements += batch.length;
+  }
+  db.close();
+  return statements / seconds;
+}
+
+export async function importScenario(): Promise<Figures> {
+  const dir = join(DATA_DIR, 'import');
+  mkdirSync(dir, { recursive: true });
+  const size = settings.importBatch;
+  const notes: string[] = [];
+  const figures: Figures = {
+    statements: settings.importStatements,
+    'batch (statements)': size,
+    'our adapter': ourImport.name,
+  };
+
+  const ourFile = join(dir, 'ours.db');
+  removeDatabase(ourFile);
+  const store = SqliteEventStore.open(ourFile);
+  const ours = await timed(size, (batch) => ourImport.append(store, batch));
+  await store.close();
+  const ourTransaction = ourImport.statementsPerTransaction(size);
+  figures['ours, statements/s'] = round(ours);
+  figures['ours, statements per transaction'] = ourTransaction;
+
+  const floorBatched = await floor(join(dir, 'floor.db'), size);
+  figures[`floor (raw inserts, ${size} per transaction), statements/s`] = round(floorBatched);
+  const floorSame =
+    ourTransaction === size ? floorBatched : await floor(join(dir, 'floor.db'), ourTransaction);
+  figures[`floor (raw inserts, ${ourTransaction} per transaction), statements/s`] = round(floorSame);
+  figures['ours / floor at our transaction size'] = round(ours / floorSame, 3);
+  figures['ours / floor at the batch size'] = round(ours / floorBatched, 3);
+
+  const emmett = await loadEmmett();
+  if (typeof emmett === 'string') {
+    notes.push(`Emmett: not measured, ${emmett}`);
+    figures['emmett, statements/s'] = null;
+    figures['ours / emmett'] = null;
+  } else {
+    const file = join(dir, 'emmett.db');
+    removeDatabase(file);
+    const connection = emmett.sqliteConnection({ fileName: file });
+    // the same durability as ours and the floor (Emmett sets WAL itself and leaves synchronous alone)
+    await connection.command('PRAGMA synchronous = FULL');
+    await emmett.createEventStoreSchema(connection);
+    const rate = await timed(size, (batch) =>
+      // withTransaction nests: the appends of the batch share one transaction
+      connection.withTransaction(async () => {
+        for (const { stream, events } of batch) {
+          const result = await emmett.appendToStream(
+            connection,
+            stream,
+            'statement',
+            events.map((e) => ({ type: e.type, data: e.data, metadata: { ...e.metadata, eventId: e.id } })),
+            { expectedStreamVersion: 'STREAM_DOES_NOT_EXIST' },
+          );
+          if (!result.success) throw new Error(`Emmett refused the append to ${stream}`);
+        }
+      }),
+    );
+    connection.close();
+    figures[`emmett (${size} per transaction), statements/s`] = round(rate);
+    figures['ours / emmett'] = round(ours / rate, 3);
+  }
+  removeDatabase(ourFile);
+  report('import', figures, notes);
+  return figures;
+}

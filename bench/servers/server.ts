@@ -1,0 +1,50 @@
+/**
+ * One GraphQL server of the benchmark, in a child process of its own: `node dist/bench/servers/server.js
+ * <app|apollo|mercurius>`, with `COMMUNIQUE_EVENTS_FILE` and `COMMUNIQUE_READ_MODEL_FILE` naming the data set.
+ * It listens on a free port of 127.0.0.1, prints `listening <url>` and runs until SIGTERM (then it exits
+ * normally, so that a `--cpu-prof` profile gets written).
+ */
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ReadModel } from '#read-model';
+import { AppModule } from '../../apps/api/src/app.module.js';
+import { loadConfig } from '../../apps/api/src/config/app-config.js';
+import { createApp } from '../../apps/api/src/main.js';
+import { apolloGraphQLModule } from './apollo-module.js';
+import { bareMercurius } from './bare-mercurius.js';
+
+type Closable = { close(): Promise<unknown> };
+
+async function start(variant: string): Promise<{ url: string; server: Closable }> {
+  const config = { ...loadConfig(), port: 0, host: '127.0.0.1', demo: false };
+  if (variant === 'mercurius') {
+    const readModel = ReadModel.open(config.readModelFile);
+    const app = await bareMercurius(readModel);
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    return { url, server: { close: async () => (await app.close(), readModel.close()) } };
+  }
+  let app: NestFastifyApplication;
+  if (variant === 'app') app = await createApp(config);
+  else if (variant === 'apollo') {
+    app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.forRoot(config, { graphql: apolloGraphQLModule() }),
+      new FastifyAdapter({ bodyLimit: 1024 * 1024 }),
+      { logger: false },
+    );
+  } else throw new Error(`unknown server variant "${variant}": app, apollo or mercurius`);
+  await app.listen(0, '127.0.0.1');
+  return { url: await app.getUrl(), server: app };
+}
+
+const { url, server } = await start(process.argv[2] ?? 'app');
+console.log(`listening ${url.replace('[::1]', '127.0.0.1')}`);
+process.once('SIGTERM', () => {
+  server.close().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+});
