@@ -17,7 +17,9 @@ export function activityChartSvg(buckets: readonly ActivityBucket[]): string {
   const height = 120;
   const top = 10;
   const bottom = 24;
-  const width = Math.max(series.length * (barWidth + gap), 200);
+  // room after the last bar for a year label that starts there (four digits at font-size 10)
+  const labelRoom = 28;
+  const width = Math.max(series.length * (barWidth + gap) + labelRoom, 200);
   const bars = series
     .map((period, i) => {
       const bucket = counts.get(period);
