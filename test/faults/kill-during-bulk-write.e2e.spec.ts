@@ -1,24 +1,17 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { statementStream } from '#domain';
 import { SqliteEventStore } from '#event-store';
-import { openTextFile, readNdjson } from '#importers';
 import { communique } from '../support/cli.js';
 import {
-  auditVerify,
-  catchUpReadModel,
-  importBulkWriter,
+  checkStore,
+  generatedImportWriter,
   readModelAndRebuild,
   runWriter,
   seededRandom,
   storeBulkWriter,
-  verifyLog,
   type BulkWriter,
-  type FaultPaths,
 } from '../support/fault-harness.js';
-import { ROOT } from '../support/server-process.js';
 
 const ROUNDS = Number(process.env.COMMUNIQUE_FAULT_ROUNDS ?? 20);
 const SEED = Number(process.env.COMMUNIQUE_FAULT_SEED ?? Date.now() % 2 ** 31);
@@ -32,64 +25,14 @@ interface WriterCase {
   make(dir: string): Promise<BulkWriter>;
 }
 
-/** `communique import` of a generated NDJSON file (`test/support/generate-ndjson.mjs`), its ids read back. */
-async function importWriter(dir: string): Promise<BulkWriter> {
-  const file = join(dir, 'statements.ndjson');
-  const generated = spawnSync(
-    process.execPath,
-    [join(ROOT, 'test/support/generate-ndjson.mjs'), file, String(IMPORT_STATEMENTS), String(SEED % 100000)],
-    { encoding: 'utf8' },
-  );
-  if (generated.status !== 0) throw new Error(`generate-ndjson failed: ${generated.stderr}`);
-  const lineIds = new Map<number, string>();
-  for await (const record of readNdjson(openTextFile(file).chunks)) {
-    if (record.kind !== 'statement')
-      throw new Error(`line ${record.line} of the generated file is not a statement`);
-    lineIds.set(record.line, record.id);
-  }
-  return importBulkWriter(file, lineIds, IMPORT_BATCH_SIZE);
-}
-
 /** Every writer the kill test runs against. */
 const WRITERS: WriterCase[] = [
   { name: storeBulkWriter.name, make: () => Promise.resolve(storeBulkWriter) },
-  { name: 'communique import', make: importWriter },
+  {
+    name: 'communique import',
+    make: (dir) => generatedImportWriter(dir, IMPORT_STATEMENTS, SEED % 100000, IMPORT_BATCH_SIZE),
+  },
 ];
-
-/**
- * What must hold after every kill: the log verifies as `communique audit verify` checks it, every statement
- * of every acknowledged batch is stored whole, every stream holds exactly one batch's events, and (when a
- * batch spans streams) the stored statements are exactly a union of whole batches. Returns the streams stored.
- */
-async function checkStore(writer: BulkWriter, paths: FaultPaths, acknowledged: string[]): Promise<number> {
-  const store = SqliteEventStore.open(paths.eventsFile);
-  try {
-    await auditVerify(store);
-    const log = await verifyLog(store);
-    const notWhole = acknowledged.filter(
-      (id) => log.streams.get(statementStream(id)) !== writer.eventsPerStream,
-    );
-    expect(notWhole).toEqual([]);
-    const halfWritten = [...log.streams].filter(([, n]) => n !== writer.eventsPerStream);
-    expect(halfWritten).toEqual([]);
-    if (writer.batches) {
-      let inBatches = 0;
-      const partial: string[] = [];
-      for (const [index, ids] of writer.batches.entries()) {
-        const stored = ids.filter((id) => log.streams.has(statementStream(id))).length;
-        if (stored !== 0 && stored !== ids.length)
-          partial.push(`batch ${index + 1}: ${stored} of ${ids.length}`);
-        inBatches += stored;
-      }
-      expect(partial).toEqual([]);
-      expect(inBatches).toBe(log.streams.size); // nothing stored that is not in a batch of the file
-    }
-    if (!writer.keepsReadModel && paths.readModelFile) await catchUpReadModel(store, paths.readModelFile);
-    return log.streams.size;
-  } finally {
-    await store.close();
-  }
-}
 
 describe.each(WRITERS)('SIGKILL during a bulk write: $name', ({ name, make }) => {
   let dir: string;

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
@@ -8,6 +8,8 @@ import {
   verifyLog as auditLog,
   type RecordedEvent,
 } from '#event-store';
+import { statementStream } from '#domain';
+import { openTextFile, readNdjson } from '#importers';
 import { ProjectionRunner, rebuildInto } from '#projections';
 import { ReadModel } from '#read-model';
 import { CLI, ROOT, assertBuilt } from './server-process.js';
@@ -277,5 +279,67 @@ export async function readModelAndRebuild(
   } finally {
     await store.close();
     for (const suffix of ['', '-wal', '-shm']) if (existsSync(scratch + suffix)) rmSync(scratch + suffix);
+  }
+}
+
+/** `communique import` of a generated NDJSON file (`test/support/generate-ndjson.mjs`), its ids read back. */
+export async function generatedImportWriter(
+  dir: string,
+  statements: number,
+  seed: number,
+  batchSize: number,
+): Promise<BulkWriter> {
+  const file = join(dir, 'statements.ndjson');
+  const generated = spawnSync(
+    process.execPath,
+    [join(ROOT, 'test/support/generate-ndjson.mjs'), file, String(statements), String(seed)],
+    { encoding: 'utf8' },
+  );
+  if (generated.status !== 0) throw new Error(`generate-ndjson failed: ${generated.stderr}`);
+  const lineIds = new Map<number, string>();
+  for await (const record of readNdjson(openTextFile(file).chunks)) {
+    if (record.kind !== 'statement')
+      throw new Error(`line ${record.line} of the generated file is not a statement`);
+    lineIds.set(record.line, record.id);
+  }
+  return importBulkWriter(file, lineIds, batchSize);
+}
+
+/**
+ * What must hold after every kill: the log verifies as `communique audit verify` checks it, every statement
+ * of every acknowledged batch is stored whole, every stream holds exactly one batch's events, and (when a
+ * batch spans streams) the stored statements are exactly a union of whole batches. Returns the streams stored.
+ */
+export async function checkStore(
+  writer: BulkWriter,
+  paths: FaultPaths,
+  acknowledged: string[],
+): Promise<number> {
+  const store = SqliteEventStore.open(paths.eventsFile);
+  try {
+    await auditVerify(store);
+    const log = await verifyLog(store);
+    const notWhole = acknowledged.filter(
+      (id) => log.streams.get(statementStream(id)) !== writer.eventsPerStream,
+    );
+    expect(notWhole).toEqual([]);
+    const halfWritten = [...log.streams].filter(([, n]) => n !== writer.eventsPerStream);
+    expect(halfWritten).toEqual([]);
+    if (writer.batches) {
+      let inBatches = 0;
+      const partial: string[] = [];
+      for (const [index, ids] of writer.batches.entries()) {
+        const stored = ids.filter((id) => log.streams.has(statementStream(id))).length;
+        if (stored !== 0 && stored !== ids.length)
+          partial.push(`batch ${index + 1}: ${stored} of ${ids.length}`);
+        inBatches += stored;
+      }
+      expect(partial).toEqual([]);
+      expect(inBatches).toBe(log.streams.size); // nothing stored that is not in a batch of the file
+    }
+    if (!writer.keepsReadModel && paths.readModelFile) await catchUpReadModel(store, paths.readModelFile);
+    return log.streams.size;
+  } finally {
+    await store.close();
   }
 }
