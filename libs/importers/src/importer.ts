@@ -86,7 +86,7 @@ export interface ImportReport {
   rejected: number;
   /** the first `maxListedRejections` rejections, in file order */
   rejections: Rejection[];
-  /** events appended (one per imported statement) */
+  /** events appended (one per imported statement, plus one per response link) */
   events: number;
   /** log position of the last event appended, 0n if none */
   lastPosition: Position;
@@ -253,8 +253,16 @@ async function decideBatch(
         reference,
       );
       if (events.length === 0) {
+        // stored before, with the links it had then: the file's links are not added to it
         outcome.already += 1;
         continue;
+      }
+      // response links go in the same append as the statement, so it is stored with them or not at all
+      let linked = events.reduce(evolve, state);
+      for (const respondsTo of record.respondsTo ?? []) {
+        const link = decide({ type: 'LinkResponse', id: record.id, respondsTo }, linked, reference);
+        events.push(...link);
+        linked = link.reduce(evolve, linked);
       }
       outcome.pending.push({ line: record.line, id: record.id, events });
       inBatch.set(key, { line: record.line, state: events.reduce(evolve, state) });
