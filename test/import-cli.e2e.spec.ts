@@ -6,6 +6,13 @@ import { runCli } from './support/cli.js';
 
 const FIXTURES = resolve(import.meta.dirname, 'fixtures', 'import');
 
+/** The NDJSON lines `--json` prints. */
+const jsonLines = (stdout: string): Record<string, unknown>[] =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+
 describe('communique import', () => {
   let dir: string;
   const env = () => ({ COMMUNIQUE_DATA_DIR: dir });
@@ -40,7 +47,21 @@ describe('communique import', () => {
     const args = ['import', join(FIXTURES, 'icews.tab'), '--format', 'icews', '--json', '--batch-size', '2'];
     const first = await runCli(args, env());
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({
+    const lines = jsonLines(first.stdout);
+    expect(lines[0]).toEqual({ type: 'start', file: args[1], format: 'icews', batchSize: 2 });
+    // one line per committed batch, in file order, then the report
+    const batches = lines.slice(1, -1);
+    expect(batches.map((b) => b.type)).toEqual(batches.map(() => 'batch'));
+    expect(batches.map((b) => b.batch)).toEqual(batches.map((_, i) => i + 1));
+    expect(batches.reduce((n, b) => n + (b.statements as number), 0)).toBe(3);
+    const ranges = batches.map((b) => b.lines as [number, number]);
+    for (const [i, [from, to]] of ranges.entries()) {
+      expect(from).toBeLessThanOrEqual(to);
+      if (i > 0) expect(from).toBeGreaterThan(ranges[i - 1][1]);
+    }
+    expect(batches[batches.length - 1]).toMatchObject({ imported: 3, lastPosition: '3' });
+    expect(lines[lines.length - 1]).toMatchObject({
+      type: 'report',
       records: 6,
       imported: 3,
       skipped: { 'not a verbal event': 1, 'no country': 1 },
@@ -50,8 +71,17 @@ describe('communique import', () => {
       lastPosition: '3',
     });
 
-    const second = JSON.parse((await runCli(args, env())).stdout) as Record<string, unknown>;
-    expect(second).toMatchObject({ imported: 0, events: 0, skipped: { 'already imported': 3 } });
+    const second = jsonLines((await runCli(args, env())).stdout);
+    expect(second[second.length - 1]).toMatchObject({
+      type: 'report',
+      imported: 0,
+      events: 0,
+      skipped: { 'already imported': 3 },
+    });
+    // a batch stored by the first run is reported again, with nothing appended
+    expect(
+      second.filter((b) => b.type === 'batch').every((b) => b.statements === 0 && b.lastPosition === null),
+    ).toBe(true);
     expect(await eventCount()).toBe(3);
   });
 
@@ -93,6 +123,7 @@ describe('communique import', () => {
     writeFileSync(empty, '');
     const result = await runCli(['import', empty, '--format', 'ndjson', '--json'], env());
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ records: 0, imported: 0, rejected: 0 });
+    expect(jsonLines(result.stdout).map((line) => line.type)).toEqual(['start', 'report']);
+    expect(jsonLines(result.stdout)[1]).toMatchObject({ records: 0, imported: 0, rejected: 0 });
   });
 });

@@ -59,7 +59,8 @@ if (!present) console.log(`import-real-data: ${DATA} is absent, skipping the GDE
   const importFile = async (file: string, format: string): Promise<JsonReport> => {
     const result = await runCli(['import', file, '--format', format, '--json', '--no-progress'], env());
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
-    return JSON.parse(result.stdout) as JsonReport;
+    // --json prints NDJSON: a start line, one line per committed batch, the report last
+    return JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as JsonReport;
   };
   const eventCount = async (): Promise<number> => {
     const store = SqliteEventStore.open(join(dir, 'events.db'));

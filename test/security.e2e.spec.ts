@@ -70,6 +70,38 @@ describe('keys and roles', () => {
     expect(api.app.get(ReadModel).statement(id)?.version).toBe(2);
   });
 
+  it('the global events feed needs the auditor role: without a key UNAUTHENTICATED, with a reader or editor key FORBIDDEN, with an auditor key it answers', async () => {
+    api = await TestApi.start({ COMMUNIQUE_API_KEYS: KEYS });
+    const recorded = await api.gql(RECORD, { input: statementInput() }, bearer(EDITOR_KEY));
+    expect(recorded.errors).toBeUndefined();
+    const FEED = '{ events(first: 5) { edges { position type recordedBy } pageInfo { hasNextPage } } }';
+
+    const anonymous = await api.gql(FEED);
+    expect(codes(anonymous)).toEqual(['UNAUTHENTICATED']);
+    expect(anonymous.data?.events ?? null).toBeNull();
+    for (const [key, name, role] of [
+      [READER_KEY, 'ria', 'reader'],
+      [EDITOR_KEY, 'eddie', 'editor'],
+    ]) {
+      const refused = await api.gql(FEED, {}, bearer(key));
+      expect(codes(refused)).toEqual(['FORBIDDEN']);
+      expect(refused.errors?.[0].message).toContain(`"${name}" has role ${role}; this needs auditor`);
+      expect(refused.data?.events ?? null).toBeNull();
+    }
+
+    const auditor = await api.gql<{
+      events: {
+        edges: { position: string; type: string; recordedBy: string }[];
+        pageInfo: { hasNextPage: boolean };
+      };
+    }>(FEED, {}, bearer(AUDITOR_KEY));
+    expect(auditor.errors).toBeUndefined();
+    expect(auditor.data?.events).toEqual({
+      edges: [{ position: '1', type: 'StatementRecorded', recordedBy: 'eddie' }],
+      pageInfo: { hasNextPage: false },
+    });
+  });
+
   it('an unknown or malformed key is UNAUTHENTICATED even where no key is needed', async () => {
     api = await TestApi.start({ COMMUNIQUE_API_KEYS: KEYS });
     const unknown = await api.gql('{ topics { topic } }', {}, bearer('not-a-configured-key-at-all'));

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { statementStream } from '#domain';
 import { SqliteEventStore } from '#event-store';
 import { RECORD, statementInput } from '../support/api.js';
-import { runWriter, storeBulkWriter, verifyLog } from '../support/fault-harness.js';
+import { communique } from '../support/cli.js';
+import {
+  checkStore,
+  generatedImportWriter,
+  runWriter,
+  storeBulkWriter,
+  verifyLog,
+} from '../support/fault-harness.js';
 import { ServerProcess } from '../support/server-process.js';
 
 /** Mounts a small tmpfs; undefined (with the reason) when this machine does not allow it. */
@@ -77,5 +84,62 @@ describe('a full disk during a bulk write', () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe('a full disk during communique import', () => {
+  let dir: string;
+  let disk: string;
+  let cannotMount: string | undefined;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'communique-full-import-'));
+    disk = join(dir, 'small-disk');
+    mkdirSync(disk);
+    cannotMount = mountSmallDisk(disk, '512k');
+    if (cannotMount) {
+      console.log(`full-disk import test skipped: cannot mount a small tmpfs here (${cannotMount})`);
+    }
+  });
+  afterAll(() => {
+    if (!cannotMount) execFileSync('umount', [disk]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the import exits 1 naming the full disk and what was stored; the store opens and verifies, every acknowledged batch is there, and a re-run with space completes the file', async () => {
+    if (cannotMount) return;
+    // the data folder is on the small disk, the file to import is not
+    const statements = 3000;
+    const writer = await generatedImportWriter(dir, statements, 11, 50);
+    const paths = { eventsFile: join(disk, 'events.db') };
+    const run = await runWriter(writer, paths, 'full-disk');
+
+    expect(run.exitCode).toBe(1);
+    const message = run.stderr.trim();
+    const acknowledgedBatches = run.lines.filter((line) => writer.acknowledged(line).length > 0).length;
+    expect(message).toBe(
+      `communique import: the disk holding ${paths.eventsFile} is full; ${acknowledgedBatches} batches ` +
+        `(${run.acknowledged.length} statements) were stored, free space and re-run the import to continue`,
+    );
+    expect(acknowledgedBatches).toBeGreaterThan(1);
+    console.log(
+      `full-disk import test: 512 KiB tmpfs, ${acknowledgedBatches} batches (${run.acknowledged.length} statements) acknowledged, then: ${message}`,
+    );
+
+    // every acknowledged batch is stored whole, nothing else; the chains verify in process and by the CLI
+    expect(await checkStore(writer, paths, run.acknowledged)).toBe(run.acknowledged.length);
+    const verify = communique(disk, ['audit', 'verify']);
+    expect(verify.status).toBe(0);
+    expect(verify.stdout).toContain(`events: ${run.acknowledged.length}`);
+
+    // with space again, the same command completes the file and doubles nothing
+    execFileSync('mount', ['-o', 'remount,size=16m', disk]);
+    const rest = await runWriter(writer, paths, 'full-disk-rest');
+    expect({ exitCode: rest.exitCode, stderr: rest.stderr }).toEqual({ exitCode: 0, stderr: '' });
+    expect(JSON.parse(rest.lines[rest.lines.length - 1] ?? '{}')).toMatchObject({
+      type: 'report',
+      imported: statements - run.acknowledged.length,
+      skipped: { 'already imported': run.acknowledged.length },
+    });
+    expect(await checkStore(writer, paths, [...run.acknowledged, ...rest.acknowledged])).toBe(statements);
   });
 });

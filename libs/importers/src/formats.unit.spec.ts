@@ -72,6 +72,38 @@ describe('NDJSON reader', () => {
     expect(id).toBe(exported.id);
   });
 
+  it('reads respondsTo (the response links of an export) beside the input, leaving the id as without it', async () => {
+    const base = { occurredOn: '2020', speaker: { name: 'S' }, text: 'T', attribution: 'SUMMARY' };
+    const target = '00000000-0000-4000-8000-000000000001';
+    const [plain, linked, empty, notList, notString] = await readText(
+      readNdjson,
+      [
+        base,
+        { ...base, respondsTo: [target] },
+        { ...base, respondsTo: [] },
+        { ...base, respondsTo: target },
+        { ...base, respondsTo: [target, 7] },
+      ]
+        .map((value) => JSON.stringify(value))
+        .join('\n'),
+    );
+    expect(statement(linked)).toMatchObject({ respondsTo: [target], id: statement(plain).id });
+    expect(statement(linked).input).not.toHaveProperty('respondsTo');
+    expect(statement(empty).respondsTo).toBeUndefined();
+    expect(notList).toEqual({
+      kind: 'reject',
+      line: 4,
+      field: 'respondsTo',
+      reason: 'must be a list of statement ids',
+    });
+    expect(notString).toEqual({
+      kind: 'reject',
+      line: 5,
+      field: 'respondsTo.1',
+      reason: 'must be a statement id (a UUID)',
+    });
+  });
+
   it('rejects unknown fields, bad JSON after the first line and non-objects, naming the field', async () => {
     const records = await read(readNdjson, 'statements.ndjson');
     const rejected = records.filter((r) => r.kind === 'reject');

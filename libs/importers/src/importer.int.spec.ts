@@ -122,6 +122,78 @@ describe('importStatements (SQLite event store)', () => {
     });
   });
 
+  it('records response links in the same append as their statement; a bad link rejects the statement', async () => {
+    const text = [
+      line(ID(1), 'The first statement.'),
+      line(ID(2), 'A reply to it.', { respondsTo: [ID(1), ID(3)] }),
+      line(ID(3), 'A statement replied to before it is in the file.'),
+      line(ID(4), 'A reply to itself.', { respondsTo: [ID(4)] }),
+      line(ID(5), 'A reply to nothing that is an id.', { respondsTo: ['not-a-uuid'] }),
+    ].join('\n');
+    const report = await importText(text);
+
+    expect(report).toMatchObject({ imported: 3, events: 5, rejected: 2 });
+    expect(report.rejections.map((r) => [r.line, r.field])).toEqual([
+      [4, 'respondsTo'],
+      [5, 'respondsTo'],
+    ]);
+    const reply = await collect(sqlite.readStream(statementStream(ID(2))));
+    expect(reply.map((e) => [e.type, e.data.respondsTo])).toEqual([
+      ['StatementRecorded', undefined],
+      ['StatementResponseLinked', ID(1)],
+      ['StatementResponseLinked', ID(3)],
+    ]);
+    expect(await collect(sqlite.readStream(statementStream(ID(4))))).toEqual([]);
+    expect(store.calls).toBe(1); // one transaction: the statement and its links together
+
+    const again = await importText(text);
+    expect(again).toMatchObject({ imported: 0, events: 0, skipped: { 'already imported': 3 } });
+  });
+
+  it('tells onCommit each committed batch: its number, the lines it covers, what it appended and where', async () => {
+    const commits: unknown[] = [];
+    const text = [
+      line(ID(1), 'One.'),
+      '{"mood": "bad"}',
+      line(ID(2), 'Two.'),
+      line(ID(3), 'Three.'),
+      '',
+      line(ID(4), 'Four.'),
+    ].join('\n');
+    await importText(text, { batchSize: 2, onCommit: (commit) => commits.push(commit) });
+    expect(commits).toEqual([
+      {
+        batch: 1,
+        firstLine: 1,
+        lastLine: 3,
+        statements: 2,
+        alreadyImported: 0,
+        rejected: 1,
+        lastPosition: 2n,
+        imported: 2,
+        records: 3,
+      },
+      {
+        batch: 2,
+        firstLine: 4,
+        lastLine: 6,
+        statements: 2,
+        alreadyImported: 0,
+        rejected: 0,
+        lastPosition: 4n,
+        imported: 4,
+        records: 5,
+      },
+    ]);
+
+    commits.length = 0;
+    await importText(text, { batchSize: 2, onCommit: (commit) => commits.push(commit) });
+    expect(commits).toMatchObject([
+      { batch: 1, statements: 0, alreadyImported: 2, lastPosition: undefined },
+      { batch: 2, statements: 0, alreadyImported: 2, lastPosition: undefined },
+    ]);
+  });
+
   it('importing the same file again adds nothing and reports every statement as already imported', async () => {
     const first = await importStatements(readNdjson(openTextFile(NDJSON_FIXTURE).chunks), store, options);
     const head = await sqlite.headPosition();

@@ -41,6 +41,31 @@ export interface ImportOptions {
    */
   onRecords?: (records: number) => void;
   progressEvery?: number;
+  /**
+   * called after each batch of statements is committed to the store (durably: the append has returned), in
+   * file order, so a caller can tell an operator how far an interrupted import got
+   */
+  onCommit?: (commit: BatchCommit) => void;
+}
+
+/** A batch of statement records the store has committed (all or nothing), as told to `onCommit`. */
+export interface BatchCommit {
+  /** 1-based number of the batch in the file (every batch of `batchSize` statement records counts) */
+  batch: number;
+  /** the file lines the batch covers: from after the previous batch up to its last statement record */
+  firstLine: number;
+  lastLine: number;
+  /** statements this batch appended (0 when they were all already imported or rejected) */
+  statements: number;
+  /** records of the batch skipped as already imported */
+  alreadyImported: number;
+  /** records of the batch rejected (by the reader or by the domain) since the previous batch */
+  rejected: number;
+  /** log position of the batch's last event; undefined when it appended nothing */
+  lastPosition: Position | undefined;
+  /** totals of the import so far */
+  imported: number;
+  records: number;
 }
 
 export interface Rejection {
@@ -61,7 +86,7 @@ export interface ImportReport {
   rejected: number;
   /** the first `maxListedRejections` rejections, in file order */
   rejections: Rejection[];
-  /** events appended (one per imported statement) */
+  /** events appended (one per imported statement, plus one per response link) */
   events: number;
   /** log position of the last event appended, 0n if none */
   lastPosition: Position;
@@ -114,7 +139,9 @@ export async function importStatements(
     rejections.push(rejection);
   };
 
-  const storeBatch = async (batch: Extract<SourceRecord, { kind: 'statement' }>[]): Promise<void> => {
+  const storeBatch = async (
+    batch: Extract<SourceRecord, { kind: 'statement' }>[],
+  ): Promise<{ statements: number; already: number; lastPosition: Position | undefined }> => {
     for (let attempt = 1; ; attempt++) {
       const outcome = await decideBatch(batch, store, options.reference);
       const writes: StreamWrite[] = outcome.pending.map((p) => ({
@@ -133,10 +160,13 @@ export async function importStatements(
           },
         })),
       }));
+      let batchPosition: Position | undefined;
       try {
         const results = await store.appendToStreams(writes);
         for (const result of results)
-          if (result.position > report.lastPosition) report.lastPosition = result.position;
+          if (batchPosition === undefined || result.position > batchPosition) batchPosition = result.position;
+        if (batchPosition !== undefined && batchPosition > report.lastPosition)
+          report.lastPosition = batchPosition;
       } catch (error) {
         if (error instanceof WrongExpectedRevisionError && attempt < MAX_BATCH_ATTEMPTS) continue;
         throw error;
@@ -145,13 +175,33 @@ export async function importStatements(
       report.events += writes.reduce((n, w) => n + w.events.length, 0);
       for (let i = 0; i < outcome.already; i++) countSkip(SKIP_ALREADY_IMPORTED);
       outcome.rejections.forEach(addRejection);
-      return;
+      return { statements: outcome.pending.length, already: outcome.already, lastPosition: batchPosition };
     }
   };
 
   let batch: Extract<SourceRecord, { kind: 'statement' }>[] = [];
+  let batchNumber = 0;
+  /** first line read since the previous batch, and the rejection count then */
+  let rangeStart: number | undefined;
+  let rejectedBefore = 0;
   const flush = async (): Promise<void> => {
-    if (batch.length > 0) await storeBatch(batch);
+    if (batch.length > 0) {
+      const stored = await storeBatch(batch);
+      batchNumber += 1;
+      options.onCommit?.({
+        batch: batchNumber,
+        firstLine: rangeStart ?? batch[0].line,
+        lastLine: batch[batch.length - 1].line,
+        statements: stored.statements,
+        alreadyImported: stored.already,
+        rejected: report.rejected - rejectedBefore,
+        lastPosition: stored.lastPosition,
+        imported: report.imported,
+        records: report.records,
+      });
+      rangeStart = undefined;
+      rejectedBefore = report.rejected;
+    }
     batch = [];
     // Rejections are reported in file order: those found while deciding come after the reader's own.
     rejections.sort((a, b) => a.line - b.line);
@@ -164,6 +214,7 @@ export async function importStatements(
   const progressEvery = options.progressEvery ?? 1000;
   for await (const record of records) {
     report.records += 1;
+    rangeStart ??= record.line;
     if (report.records % progressEvery === 0) options.onRecords?.(report.records);
     if (record.kind === 'skip') countSkip(record.reason);
     else if (record.kind === 'reject')
@@ -202,8 +253,16 @@ async function decideBatch(
         reference,
       );
       if (events.length === 0) {
+        // stored before, with the links it had then: the file's links are not added to it
         outcome.already += 1;
         continue;
+      }
+      // response links go in the same append as the statement, so it is stored with them or not at all
+      let linked = events.reduce(evolve, state);
+      for (const respondsTo of record.respondsTo ?? []) {
+        const link = decide({ type: 'LinkResponse', id: record.id, respondsTo }, linked, reference);
+        events.push(...link);
+        linked = link.reduce(evolve, linked);
       }
       outcome.pending.push({ line: record.line, id: record.id, events });
       inBatch.set(key, { line: record.line, state: events.reduce(evolve, state) });

@@ -11,13 +11,17 @@ const NESTED_KEYS: Readonly<Record<string, ReadonlySet<string>>> = {
 };
 
 type Json = Record<string, unknown>;
+
+/** Response links one NDJSON line may carry (an export lists each statement's links; more is not a statement). */
+export const MAX_RESPONSE_LINKS = 100;
 const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * NDJSON: one statement per line, a JSON object in the shape of `RecordStatementInput` (DESIGN §4, §8), with
- * an optional `id`. The computed fields of an exported statement (`goldstein`, `status`, `version`,
- * `recordedAt`, `updatedAt`, `respondsTo`, `responses`, `history`) are ignored, so a JSON export re-imports;
+ * an optional `id` and optional `respondsTo` (ids of the statements it responds to, linked when the statement
+ * is recorded). The computed fields of an exported statement (`goldstein`, `status`, `version`,
+ * `recordedAt`, `updatedAt`, `responses`, `history`) are ignored, so a JSON export re-imports;
  * any other unknown field is a rejection naming it. Without an `id`, the id is a UUID v5 of the line's content
  * (its canonical JSON without the ignored fields), so the same line imports to the same statement.
  *
@@ -46,7 +50,7 @@ export function ndjsonRecord(value: unknown, line: number): SourceRecord {
   if (!isObject(value)) return reject(line, 'line', 'must be a JSON object (one statement per line)');
   const input: Json = {};
   for (const [key, member] of Object.entries(value)) {
-    if (key === 'id' || READ_ONLY_FIELDS.has(key)) continue;
+    if (key === 'id' || key === 'respondsTo' || READ_ONLY_FIELDS.has(key)) continue;
     if (!INPUT_KEYS.has(key)) return reject(line, key, 'is not a statement field');
     input[key] = member;
   }
@@ -67,5 +71,19 @@ export function ndjsonRecord(value: unknown, line: number): SourceRecord {
     return reject(line, 'id', 'must be a string (a UUID)');
   }
   const id = typeof given === 'string' && given !== '' ? given : uuidV5(`ndjson:${canonicalJson(input)}`);
-  return { kind: 'statement', line, id, input: input as unknown as StatementInput };
+  const links = value.respondsTo;
+  if (links === undefined || links === null || (Array.isArray(links) && links.length === 0)) {
+    return { kind: 'statement', line, id, input: input as unknown as StatementInput };
+  }
+  if (!Array.isArray(links)) return reject(line, 'respondsTo', 'must be a list of statement ids');
+  if (links.length > MAX_RESPONSE_LINKS) {
+    return reject(line, 'respondsTo', `lists at most ${MAX_RESPONSE_LINKS} statements`);
+  }
+  const respondsTo: string[] = [];
+  for (const [index, link] of links.entries()) {
+    if (typeof link !== 'string')
+      return reject(line, `respondsTo.${index}`, 'must be a statement id (a UUID)');
+    respondsTo.push(link);
+  }
+  return { kind: 'statement', line, id, input: input as unknown as StatementInput, respondsTo };
 }

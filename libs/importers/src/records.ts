@@ -6,7 +6,14 @@ import type { StatementInput } from '#domain';
  * `line` is the 1-based line where the record starts.
  */
 export type SourceRecord =
-  | { kind: 'statement'; line: number; id: string; input: StatementInput }
+  | {
+      kind: 'statement';
+      line: number;
+      id: string;
+      input: StatementInput;
+      /** ids of the statements this one responds to (an NDJSON export's `respondsTo`), linked when it is recorded */
+      respondsTo?: string[];
+    }
   | { kind: 'skip'; line: number; reason: string }
   | { kind: 'reject'; line: number; field: string; reason: string };
 
@@ -24,7 +31,10 @@ export class ImportFormatError extends Error {
   }
 }
 
-/** Fields of an exported statement that are computed, not input: re-imports ignore them. */
+/**
+ * Fields of an exported statement that are computed, not input: re-imports ignore them (NDJSON reads
+ * `respondsTo` itself, to link the statements again).
+ */
 export const READ_ONLY_FIELDS: ReadonlySet<string> = new Set([
   'goldstein',
   'status',

@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { referenceData } from '#reference';
@@ -9,6 +10,7 @@ import {
   importStatements,
   isImportFormat,
   openTextFile,
+  type BatchCommit,
   type ImportReport,
 } from '#importers';
 import { loadConfig } from '../../../api/src/config/app-config.js';
@@ -35,17 +37,18 @@ export function registerImport(program: Command): void {
     .argument('<file>', 'the file to import')
     .requiredOption('--format <format>', `the file's format: ${IMPORT_FORMATS.join(', ')}`)
     .option('--batch-size <n>', 'statements per append transaction', String(DEFAULT_BATCH_SIZE))
-    .option('--json', 'print the report as JSON')
+    .option(
+      '--json',
+      'print NDJSON on stdout: a "start" line, one "batch" line per committed batch (lines covered, ' +
+        'statements appended, last position), then the "report" line',
+    )
     .option('--no-progress', 'do not show progress on stderr')
     .action(async (file: string, options: ImportCommandOptions) => {
       const started = performance.now();
       const report = await runImport(file, options);
       const seconds = (performance.now() - started) / 1000;
-      process.stdout.write(
-        options.json
-          ? `${JSON.stringify(reportJson(report, file, seconds), null, 2)}\n`
-          : formatReport(report, file, seconds),
-      );
+      if (options.json) writeJsonLine({ type: 'report', ...reportJson(report, file, seconds) });
+      else process.stdout.write(formatReport(report, file, seconds));
     });
 }
 
@@ -64,10 +67,19 @@ async function runImport(file: string, options: ImportCommandOptions): Promise<I
   } catch (error) {
     throw new ImportCommandError(`cannot read ${file}: ${(error as Error).message}`);
   }
-  const store = openEventStore(loadConfig());
+  const config = loadConfig();
+  let store;
+  try {
+    store = openEventStore(config);
+  } catch (error) {
+    if (isStorageFull(error)) throw new ImportCommandError(diskFullMessage(config.eventsFile, 0, 0));
+    throw error;
+  }
   const progress = options.progress
     ? new Progress(`import ${basename(file)}`, { unit: 'bytes', total: source.size })
     : undefined;
+  if (options.json) writeJsonLine({ type: 'start', file, format, batchSize });
+  let committed = { batches: 0, statements: 0 };
   try {
     const report = await importStatements(FORMAT_READERS[format](source.chunks), store, {
       reference: referenceData,
@@ -75,10 +87,20 @@ async function runImport(file: string, options: ImportCommandOptions): Promise<I
       batchSize,
       onBatch: () => progress?.update(source.bytesRead()),
       onRecords: () => progress?.update(source.bytesRead()),
+      onCommit: (commit) => {
+        committed = { batches: commit.batch, statements: commit.imported };
+        if (options.json) writeJsonLine(commitJson(commit));
+      },
     });
     progress?.finish(source.bytesRead());
     return report;
   } catch (error) {
+    if (isStorageFull(error)) {
+      progress?.finish(source.bytesRead());
+      throw new ImportCommandError(
+        diskFullMessage(config.eventsFile, committed.batches, committed.statements),
+      );
+    }
     if (error instanceof ImportFormatError) throw new ImportCommandError(`${file}: ${error.message}`);
     if (
       (error as NodeJS.ErrnoException).code !== undefined &&
@@ -92,7 +114,42 @@ async function runImport(file: string, options: ImportCommandOptions): Promise<I
   }
 }
 
-/** The report as a JSON value (`--json`). */
+/**
+ * One NDJSON line on stdout, written synchronously to a file or pipe: once a "batch" line is out, the batch
+ * it names is committed, so the lines seen before a crash are a safe account of what is stored.
+ */
+function writeJsonLine(value: Record<string, unknown>): void {
+  writeSync(process.stdout.fd, `${JSON.stringify(value)}\n`);
+}
+
+/** A committed batch as a `--json` line. */
+export function commitJson(commit: BatchCommit): Record<string, unknown> {
+  return {
+    type: 'batch',
+    batch: commit.batch,
+    lines: [commit.firstLine, commit.lastLine],
+    statements: commit.statements,
+    alreadyImported: commit.alreadyImported,
+    rejected: commit.rejected,
+    lastPosition: commit.lastPosition === undefined ? null : commit.lastPosition.toString(),
+    imported: commit.imported,
+    records: commit.records,
+  };
+}
+
+/** What the import says when the store's disk fills up: where, what was stored, what to do. */
+export function diskFullMessage(eventsFile: string, batches: number, statements: number): string {
+  const stored = `${batches} batch${batches === 1 ? '' : 'es'} (${statements} statement${statements === 1 ? '' : 's'})`;
+  return `the disk holding ${eventsFile} is full; ${stored} were stored, free space and re-run the import to continue`;
+}
+
+/** SQLite's "database or disk is full" (SQLITE_FULL) or the system's ENOSPC, whichever the store reports. */
+function isStorageFull(error: unknown): boolean {
+  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+  return code === 'SQLITE_FULL' || code === 'ENOSPC';
+}
+
+/** The report as a JSON value (the last line of `--json`). */
 export function reportJson(report: ImportReport, file: string, seconds: number): Record<string, unknown> {
   return {
     file,
