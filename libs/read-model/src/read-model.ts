@@ -235,6 +235,22 @@ export class ReadModel {
           );
           this.run('DELETE FROM topic_counts WHERE topic = ? AND count = 0', write.topic);
           break;
+        case 'adjustTimelineCount':
+          this.run(
+            'INSERT INTO timeline_counts (timeline, key, active, current) VALUES (?, ?, ?, ?) ' +
+              'ON CONFLICT (timeline, key) DO UPDATE SET active = active + excluded.active, ' +
+              'current = current + excluded.current',
+            write.timeline,
+            write.key,
+            write.active,
+            write.current,
+          );
+          this.run(
+            'DELETE FROM timeline_counts WHERE timeline = ? AND key = ? AND current = 0',
+            write.timeline,
+            write.key,
+          );
+          break;
         case 'putSearchDocument':
           if (write.replaces) {
             this.run('DELETE FROM statement_search WHERE rowid = ?', write.document.recordedPosition);
@@ -409,18 +425,15 @@ export class ReadModel {
   search(req: SearchRequest): StatementConnection {
     const { pageSql, pageParams, countSql, countParams, offset } = buildSearchSql(req);
     const rows = this.all<StatementRow>(pageSql, ...pageParams);
-    const total = this.get<{ total: bigint }>(countSql, ...countParams);
     const edges = rows.slice(0, req.first).map((row, i) => ({
       cursor: encodeSearchCursor(offset + i),
       node: toView(row),
       roles: [],
     }));
-    return {
-      edges,
-      hasNextPage: rows.length > req.first,
-      endCursor: edges.at(-1)?.cursor ?? null,
-      totalCount: Number(total?.total ?? 0n),
-    };
+    return withLazyCount(
+      { edges, hasNextPage: rows.length > req.first, endCursor: edges.at(-1)?.cursor ?? null },
+      () => Number(this.get<{ total: bigint }>(countSql, ...countParams)?.total ?? 0n),
+    );
   }
 
   /** Active statements of a country or topic timeline per month or year, by kind, with mean Goldstein. */
@@ -505,9 +518,8 @@ export class ReadModel {
   }
 
   private timeline(source: TimelineSource, req: TimelineRequest): StatementConnection {
-    const { pageSql, pageParams, countSql, countParams } = buildTimelineSql(source, req);
+    const { pageSql, pageParams, countSql, countParams, counter } = buildTimelineSql(source, req);
     const rows = this.all<TimelineRow>(pageSql, ...pageParams);
-    const total = this.get<{ total: bigint }>(countSql, ...countParams);
     const page = rows.slice(0, req.first);
     const edges = page.map((row) => ({
       cursor: encodeCursor({
@@ -518,12 +530,21 @@ export class ReadModel {
       node: toView(row),
       roles: rolesOf(row),
     }));
-    return {
-      edges,
-      hasNextPage: rows.length > req.first,
-      endCursor: edges.at(-1)?.cursor ?? null,
-      totalCount: Number(total?.total ?? 0n),
+    const count = (): number => {
+      if (counter === undefined) {
+        return Number(this.get<{ total: bigint }>(countSql, ...countParams)?.total ?? 0n);
+      }
+      const row = this.get<{ total: bigint }>(
+        `SELECT ${counter} AS total FROM timeline_counts WHERE timeline = ? AND key = ?`,
+        source.keyColumn,
+        source.key,
+      );
+      return Number(row?.total ?? 0n);
     };
+    return withLazyCount(
+      { edges, hasNextPage: rows.length > req.first, endCursor: edges.at(-1)?.cursor ?? null },
+      count,
+    );
   }
 
   private prepare(sql: string): Prepared {
@@ -560,6 +581,22 @@ function toView(row: StatementRow): StatementView {
     recordedPosition: row.recorded_position,
     lastPosition: row.valid_from,
   };
+}
+
+/**
+ * The page with `totalCount` as a getter that runs `count` the first time it is read: a client that does not
+ * select the field costs no count. The count reads the read model when the getter runs, not when the page
+ * was read (each is its own statement, as page and count always were).
+ */
+function withLazyCount(
+  page: Omit<StatementConnection, 'totalCount'>,
+  count: () => number,
+): StatementConnection {
+  let total: number | undefined;
+  return Object.defineProperty(page, 'totalCount', {
+    get: () => (total ??= count()),
+    enumerable: true,
+  }) as StatementConnection;
 }
 
 function rolesOf(row: TimelineRow): CountryRole[] {
