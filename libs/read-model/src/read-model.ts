@@ -6,7 +6,7 @@ import { encodeCursor } from './cursor.js';
 import { sortKeyOf } from './partial-date.js';
 import { BULK_LOAD_DEFERRED_INDEXES, DUMP_ORDER, SCHEMA, SCHEMA_VERSION } from './schema.js';
 import { ReadModelUnusableError } from './errors.js';
-import { buildSearchSql, encodeSearchCursor } from './search.js';
+import { buildSearchSql, encodeSearchCursor, type SearchSql } from './search.js';
 import { buildActivitySql, buildRelationsSql, periodOf, Tally, type AggregateRow } from './dashboards.js';
 import {
   buildTimelineSql,
@@ -423,8 +423,10 @@ export class ReadModel {
    * Edges carry no roles. Cursors are offsets into the ranked list.
    */
   search(req: SearchRequest): StatementConnection {
-    const { pageSql, pageParams, countSql, countParams, offset } = buildSearchSql(req);
-    const rows = this.all<StatementRow>(pageSql, ...pageParams);
+    const { pageSql, pageParams, countSql, countParams, offset, ranked } = buildSearchSql(req);
+    const rows =
+      (ranked && this.rankedSearchRows(ranked, offset, req.first + 1)) ??
+      this.all<StatementRow>(pageSql, ...pageParams);
     const edges = rows.slice(0, req.first).map((row, i) => ({
       cursor: encodeSearchCursor(offset + i),
       node: toView(row),
@@ -434,6 +436,32 @@ export class ReadModel {
       { edges, hasNextPage: rows.length > req.first, endCursor: edges.at(-1)?.cursor ?? null },
       () => Number(this.get<{ total: bigint }>(countSql, ...countParams)?.total ?? 0n),
     );
+  }
+
+  /**
+   * A search page ranked in the FTS index alone: the top documents (with room for retracted statements),
+   * then their statements by position, in rank order. Undefined when the room ran out before `count` rows
+   * were found (many retracted statements among the best matches): the caller then runs the joined query.
+   */
+  private rankedSearchRows(
+    ranked: NonNullable<SearchSql['ranked']>,
+    offset: number,
+    count: number,
+  ): StatementRow[] | undefined {
+    const wanted = offset + count;
+    const limit = wanted + Math.ceil(wanted / 4) + 16;
+    const docs = this.all<{ doc: bigint }>(ranked.rankSql, ranked.match, limit).map((row) => row.doc);
+    const positions = JSON.stringify(docs.map((doc) => Number(doc)));
+    const byPosition = new Map<bigint, StatementRow>();
+    for (const row of this.all<StatementRow>(ranked.rowsSql, positions))
+      byPosition.set(row.recorded_position, row);
+    const listed: StatementRow[] = [];
+    for (const doc of docs) {
+      const row = byPosition.get(doc);
+      if (row !== undefined && (!ranked.activeOnly || row.status === 'ACTIVE')) listed.push(row);
+    }
+    if (listed.length < wanted && docs.length === limit) return undefined;
+    return listed.slice(offset, wanted);
   }
 
   /** Active statements of a country or topic timeline per month or year, by kind, with mean Goldstein. */

@@ -99,8 +99,9 @@ CREATE TABLE IF NOT EXISTS timeline_counts (
 -- filters come from the current statements row it joins.
 CREATE VIRTUAL TABLE IF NOT EXISTS statement_search
   USING fts5(text, speaker, sources, tokenize = 'unicode61 remove_diacritics 2');
+-- (status and valid_to since version 3: a search's status check and count read this index alone)
 CREATE INDEX IF NOT EXISTS statements_current_by_position
-  ON statements (recorded_position) WHERE valid_to IS NULL;
+  ON statements (recorded_position, status, valid_to) WHERE valid_to IS NULL;
 
 CREATE TABLE IF NOT EXISTS checkpoints (
   name     TEXT    NOT NULL PRIMARY KEY,
