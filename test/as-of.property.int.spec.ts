@@ -128,6 +128,46 @@ function answers(readModel: ReadModel, ids: string[], asOf: bigint | undefined) 
   };
 }
 
+/**
+ * The maintained timeline counters against a count over the entry rows themselves: the `timeline_counts`
+ * table row for row, and the unfiltered `totalCount` (answered from the counter) of every timeline.
+ */
+function expectCountersToMatchRows(readModel: ReadModel): void {
+  const dump = readModel.dump();
+  const expected = new Map<string, { timeline: string; key: string; active: bigint; current: bigint }>();
+  const tally = (timeline: string, rows: readonly Record<string, unknown>[], keyColumn: string): void => {
+    for (const row of rows) {
+      if (row.valid_to !== null) continue;
+      const key = String(row[keyColumn]);
+      const counts = expected.get(`${timeline}/${key}`) ?? { timeline, key, active: 0n, current: 0n };
+      counts.current += 1n;
+      if (row.status === 'ACTIVE') counts.active += 1n;
+      expected.set(`${timeline}/${key}`, counts);
+    }
+  };
+  tally('country', dump.country_entries ?? [], 'country');
+  tally('topic', dump.topic_entries ?? [], 'topic');
+  const sorted = [...expected.values()].sort(
+    (a, b) => a.timeline.localeCompare(b.timeline) || a.key.localeCompare(b.key),
+  );
+  expect(dump.timeline_counts).toEqual(sorted);
+  const count = (counts: { active: bigint; current: bigint } | undefined, includeRetracted: boolean) =>
+    Number((includeRetracted ? counts?.current : counts?.active) ?? 0n);
+  for (const includeRetracted of [false, true]) {
+    const request: TimelineRequest = { first: 0, order: 'ASC', filter: { includeRetracted } };
+    for (const c of COUNTRIES) {
+      expect(readModel.countryTimeline(c, request).totalCount).toBe(
+        count(expected.get(`country/${c}`), includeRetracted),
+      );
+    }
+    for (const t of TOPICS) {
+      expect(readModel.topicTimeline(t, request).totalCount).toBe(
+        count(expected.get(`topic/${t}`), includeRetracted),
+      );
+    }
+  }
+}
+
 describe('as-of answers (property)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'communique-asof-property-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -188,12 +228,14 @@ describe('as-of answers (property)', () => {
             try {
               applyStatementEvents(scratch, log.slice(0, p));
               expect(answers(live, ids, BigInt(p))).toEqual(answers(scratch, ids, undefined));
+              expectCountersToMatchRows(scratch);
             } finally {
               scratch.close();
             }
           }
           // and as of the head, the live answers are the current ones
           expect(answers(live, ids, BigInt(log.length))).toEqual(answers(live, ids, undefined));
+          expectCountersToMatchRows(live);
         } finally {
           live.close();
           await store.close();

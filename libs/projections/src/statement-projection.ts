@@ -103,7 +103,14 @@ export function diffStatement(before: StatementView | undefined, after: Statemen
   const writes: ReadModelWrite[] = [{ type: 'putStatement', statement: after }];
 
   const countriesBefore = countryEntriesOf(before);
-  for (const [country, entry] of countryEntriesOf(after)) {
+  const countriesAfter = countryEntriesOf(after);
+  const topicsBefore = topicEntriesOf(before);
+  const topicsAfter = topicEntriesOf(after);
+  const counts = [
+    ...timelineCountChanges('country', countriesBefore, countriesAfter),
+    ...timelineCountChanges('topic', topicsBefore, topicsAfter),
+  ];
+  for (const [country, entry] of countriesAfter) {
     if (!sameEntry(countriesBefore.get(country), entry)) writes.push({ type: 'putCountryEntry', entry });
     countriesBefore.delete(country);
   }
@@ -111,8 +118,7 @@ export function diffStatement(before: StatementView | undefined, after: Statemen
     writes.push({ type: 'closeCountryEntry', statementId: after.id, country });
   }
 
-  const topicsBefore = topicEntriesOf(before);
-  for (const [topic, entry] of topicEntriesOf(after)) {
+  for (const [topic, entry] of topicsAfter) {
     if (!sameEntry(topicsBefore.get(topic), entry)) writes.push({ type: 'putTopicEntry', entry });
     topicsBefore.delete(topic);
   }
@@ -136,6 +142,8 @@ export function diffStatement(before: StatementView | undefined, after: Statemen
     if (!activeAfter.has(topic)) writes.push({ type: 'adjustTopicCount', topic, delta: -1 });
   }
 
+  writes.push(...counts);
+
   // the search document only when text, speaker or sources change (most events touch none of them)
   const document = searchDocumentOf(after);
   const previous = before && searchDocumentOf(before);
@@ -143,6 +151,29 @@ export function diffStatement(before: StatementView | undefined, after: Statemen
     writes.push({ type: 'putSearchDocument', document, replaces: previous !== undefined });
   }
   return writes;
+}
+
+/**
+ * The timeline counters one statement's change moves: for each country or topic whose timeline gains, loses
+ * or changes the status of its entry, +1/-1 on the ACTIVE and on the current counts.
+ */
+function timelineCountChanges(
+  timeline: 'country' | 'topic',
+  before: ReadonlyMap<string, CountryEntry | TopicEntry>,
+  after: ReadonlyMap<string, CountryEntry | TopicEntry>,
+): ReadModelWrite[] {
+  const changes: ReadModelWrite[] = [];
+  const activeIn = (entry: CountryEntry | TopicEntry | undefined): number =>
+    entry?.status === 'ACTIVE' ? 1 : 0;
+  for (const key of new Set([...before.keys(), ...after.keys()])) {
+    const was = before.get(key);
+    const is = after.get(key);
+    const active = activeIn(is) - activeIn(was);
+    const current = (is === undefined ? 0 : 1) - (was === undefined ? 0 : 1);
+    if (active !== 0 || current !== 0)
+      changes.push({ type: 'adjustTimelineCount', timeline, key, active, current });
+  }
+  return changes;
 }
 
 /** One entry per country the statement concerns, with every role it holds (speaker, target, mentioned). */

@@ -174,6 +174,8 @@ describe('statements projection', () => {
     expect(writes.slice(1)).toEqual([
       { type: 'putCountryEntry', entry: expect.objectContaining({ country: 'US', roles: ['TARGET'] }) },
       { type: 'closeCountryEntry', statementId: ID, country: 'TR' },
+      // TR's timeline loses the statement; US keeps its entry (with other roles): its counts stay
+      { type: 'adjustTimelineCount', timeline: 'country', key: 'TR', active: -1, current: -1 },
     ]);
   });
 
@@ -191,6 +193,10 @@ describe('statements projection', () => {
     expect(writesOf(writes, 'adjustTopicCount')).toEqual([
       { type: 'adjustTopicCount', topic: 'xinjiang', delta: -1 },
     ]);
+    // every timeline keeps the entry (now RETRACTED): one fewer ACTIVE, the same number current
+    const counts = writesOf(writes, 'adjustTimelineCount');
+    expect(counts).toHaveLength(4);
+    expect(counts.every((w) => 'active' in w && w.active === -1 && w.current === 0)).toBe(true);
   });
 
   it('tagging and untagging open and close topic entries; tagging a topic twice changes nothing', () => {
@@ -205,6 +211,7 @@ describe('statements projection', () => {
     expect(tagged.slice(1)).toEqual([
       { type: 'putTopicEntry', entry: expect.objectContaining({ topic: 'trade' }) },
       { type: 'adjustTopicCount', topic: 'trade', delta: 1 },
+      { type: 'adjustTimelineCount', timeline: 'topic', key: 'trade', active: 1, current: 1 },
     ]);
     const untagged = projectStatementEvent(
       recorded({ type: 'StatementTopicsUntagged', data: { statementId: ID, topics: ['xinjiang'] } }),
@@ -213,6 +220,7 @@ describe('statements projection', () => {
     expect(untagged.slice(1)).toEqual([
       { type: 'closeTopicEntry', statementId: ID, topic: 'xinjiang' },
       { type: 'adjustTopicCount', topic: 'xinjiang', delta: -1 },
+      { type: 'adjustTimelineCount', timeline: 'topic', key: 'xinjiang', active: -1, current: -1 },
     ]);
   });
 

@@ -6,7 +6,7 @@ import { encodeCursor } from './cursor.js';
 import { sortKeyOf } from './partial-date.js';
 import { BULK_LOAD_DEFERRED_INDEXES, DUMP_ORDER, SCHEMA, SCHEMA_VERSION } from './schema.js';
 import { ReadModelUnusableError } from './errors.js';
-import { buildSearchSql, encodeSearchCursor } from './search.js';
+import { buildSearchSql, encodeSearchCursor, type SearchSql } from './search.js';
 import { buildActivitySql, buildRelationsSql, periodOf, Tally, type AggregateRow } from './dashboards.js';
 import {
   buildTimelineSql,
@@ -235,6 +235,22 @@ export class ReadModel {
           );
           this.run('DELETE FROM topic_counts WHERE topic = ? AND count = 0', write.topic);
           break;
+        case 'adjustTimelineCount':
+          this.run(
+            'INSERT INTO timeline_counts (timeline, key, active, current) VALUES (?, ?, ?, ?) ' +
+              'ON CONFLICT (timeline, key) DO UPDATE SET active = active + excluded.active, ' +
+              'current = current + excluded.current',
+            write.timeline,
+            write.key,
+            write.active,
+            write.current,
+          );
+          this.run(
+            'DELETE FROM timeline_counts WHERE timeline = ? AND key = ? AND current = 0',
+            write.timeline,
+            write.key,
+          );
+          break;
         case 'putSearchDocument':
           if (write.replaces) {
             this.run('DELETE FROM statement_search WHERE rowid = ?', write.document.recordedPosition);
@@ -407,20 +423,45 @@ export class ReadModel {
    * Edges carry no roles. Cursors are offsets into the ranked list.
    */
   search(req: SearchRequest): StatementConnection {
-    const { pageSql, pageParams, countSql, countParams, offset } = buildSearchSql(req);
-    const rows = this.all<StatementRow>(pageSql, ...pageParams);
-    const total = this.get<{ total: bigint }>(countSql, ...countParams);
+    const { pageSql, pageParams, countSql, countParams, offset, ranked } = buildSearchSql(req);
+    const rows =
+      (ranked && this.rankedSearchRows(ranked, offset, req.first + 1)) ??
+      this.all<StatementRow>(pageSql, ...pageParams);
     const edges = rows.slice(0, req.first).map((row, i) => ({
       cursor: encodeSearchCursor(offset + i),
       node: toView(row),
       roles: [],
     }));
-    return {
-      edges,
-      hasNextPage: rows.length > req.first,
-      endCursor: edges.at(-1)?.cursor ?? null,
-      totalCount: Number(total?.total ?? 0n),
-    };
+    return withLazyCount(
+      { edges, hasNextPage: rows.length > req.first, endCursor: edges.at(-1)?.cursor ?? null },
+      () => Number(this.get<{ total: bigint }>(countSql, ...countParams)?.total ?? 0n),
+    );
+  }
+
+  /**
+   * A search page ranked in the FTS index alone: the top documents (with room for retracted statements),
+   * then their statements by position, in rank order. Undefined when the room ran out before `count` rows
+   * were found (many retracted statements among the best matches): the caller then runs the joined query.
+   */
+  private rankedSearchRows(
+    ranked: NonNullable<SearchSql['ranked']>,
+    offset: number,
+    count: number,
+  ): StatementRow[] | undefined {
+    const wanted = offset + count;
+    const limit = wanted + Math.ceil(wanted / 4) + 16;
+    const docs = this.all<{ doc: bigint }>(ranked.rankSql, ranked.match, limit).map((row) => row.doc);
+    const positions = JSON.stringify(docs.map((doc) => Number(doc)));
+    const byPosition = new Map<bigint, StatementRow>();
+    for (const row of this.all<StatementRow>(ranked.rowsSql, positions))
+      byPosition.set(row.recorded_position, row);
+    const listed: StatementRow[] = [];
+    for (const doc of docs) {
+      const row = byPosition.get(doc);
+      if (row !== undefined && (!ranked.activeOnly || row.status === 'ACTIVE')) listed.push(row);
+    }
+    if (listed.length < wanted && docs.length === limit) return undefined;
+    return listed.slice(offset, wanted);
   }
 
   /** Active statements of a country or topic timeline per month or year, by kind, with mean Goldstein. */
@@ -505,9 +546,8 @@ export class ReadModel {
   }
 
   private timeline(source: TimelineSource, req: TimelineRequest): StatementConnection {
-    const { pageSql, pageParams, countSql, countParams } = buildTimelineSql(source, req);
+    const { pageSql, pageParams, countSql, countParams, counter } = buildTimelineSql(source, req);
     const rows = this.all<TimelineRow>(pageSql, ...pageParams);
-    const total = this.get<{ total: bigint }>(countSql, ...countParams);
     const page = rows.slice(0, req.first);
     const edges = page.map((row) => ({
       cursor: encodeCursor({
@@ -518,12 +558,21 @@ export class ReadModel {
       node: toView(row),
       roles: rolesOf(row),
     }));
-    return {
-      edges,
-      hasNextPage: rows.length > req.first,
-      endCursor: edges.at(-1)?.cursor ?? null,
-      totalCount: Number(total?.total ?? 0n),
+    const count = (): number => {
+      if (counter === undefined) {
+        return Number(this.get<{ total: bigint }>(countSql, ...countParams)?.total ?? 0n);
+      }
+      const row = this.get<{ total: bigint }>(
+        `SELECT ${counter} AS total FROM timeline_counts WHERE timeline = ? AND key = ?`,
+        source.keyColumn,
+        source.key,
+      );
+      return Number(row?.total ?? 0n);
     };
+    return withLazyCount(
+      { edges, hasNextPage: rows.length > req.first, endCursor: edges.at(-1)?.cursor ?? null },
+      count,
+    );
   }
 
   private prepare(sql: string): Prepared {
@@ -560,6 +609,22 @@ function toView(row: StatementRow): StatementView {
     recordedPosition: row.recorded_position,
     lastPosition: row.valid_from,
   };
+}
+
+/**
+ * The page with `totalCount` as a getter that runs `count` the first time it is read: a client that does not
+ * select the field costs no count. The count reads the read model when the getter runs, not when the page
+ * was read (each is its own statement, as page and count always were).
+ */
+function withLazyCount(
+  page: Omit<StatementConnection, 'totalCount'>,
+  count: () => number,
+): StatementConnection {
+  let total: number | undefined;
+  return Object.defineProperty(page, 'totalCount', {
+    get: () => (total ??= count()),
+    enumerable: true,
+  }) as StatementConnection;
 }
 
 function rolesOf(row: TimelineRow): CountryRole[] {

@@ -12,7 +12,7 @@
  * slower counts), and the history ones the validity columns, so counts, filters and as-of checks are
  * answered from the index alone; the table is read only for the rows of a page.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS statements (
@@ -83,13 +83,25 @@ CREATE TABLE IF NOT EXISTS topic_counts (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS topic_counts_by_count ON topic_counts (count DESC, topic);
 
+-- Per-timeline counters (version 3): the unfiltered current count of each country and topic timeline, kept
+-- by the projection in the same transaction as the entries, so a page's totalCount is one lookup. A row goes
+-- when its timeline has no current entry left.
+CREATE TABLE IF NOT EXISTS timeline_counts (
+  timeline TEXT    NOT NULL CHECK (timeline IN ('country', 'topic')),
+  key      TEXT    NOT NULL,
+  active   INTEGER NOT NULL,
+  current  INTEGER NOT NULL,
+  PRIMARY KEY (timeline, key)
+) WITHOUT ROWID;
+
 -- Full-text search (version 2): one document per statement, its rowid the statement's recorded_position
 -- (stable for the statement's life), holding the current text, speaker and sources; status and the other
 -- filters come from the current statements row it joins.
 CREATE VIRTUAL TABLE IF NOT EXISTS statement_search
   USING fts5(text, speaker, sources, tokenize = 'unicode61 remove_diacritics 2');
+-- (status and valid_to since version 3: a search's status check and count read this index alone)
 CREATE INDEX IF NOT EXISTS statements_current_by_position
-  ON statements (recorded_position) WHERE valid_to IS NULL;
+  ON statements (recorded_position, status, valid_to) WHERE valid_to IS NULL;
 
 CREATE TABLE IF NOT EXISTS checkpoints (
   name     TEXT    NOT NULL PRIMARY KEY,
@@ -104,6 +116,7 @@ export const DUMP_ORDER: Readonly<Record<string, string>> = {
   topic_entries: 'statement_id, topic, valid_from',
   response_links: 'statement_id, responds_to, valid_from',
   topic_counts: 'topic',
+  timeline_counts: 'timeline, key',
   statement_search: 'rowid',
   checkpoints: 'name',
 };

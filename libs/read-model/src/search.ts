@@ -96,6 +96,27 @@ export interface SearchSql {
   countSql: string;
   countParams: unknown[];
   offset: number;
+  /**
+   * Set when no filter but `includeRetracted` applies: the page can then be ranked in the FTS index alone
+   * (`rankSql`: the top documents, `?` the match and the limit) and its statements read by position
+   * (`rowsSql`, `?` a JSON array of positions), instead of joining every matching document to its statement
+   * before the sort. `activeOnly` drops retracted statements from the ranked documents.
+   */
+  ranked?: { rankSql: string; match: string; rowsSql: string; activeOnly: boolean };
+}
+
+/** Whether a search filter narrows anything beyond the statement's status. */
+function narrows(filter: SearchRequest['filter']): boolean {
+  if (filter === undefined) return false;
+  const some = (list: readonly unknown[] | undefined): boolean => list !== undefined && list.length > 0;
+  return (
+    filter.from !== undefined ||
+    filter.to !== undefined ||
+    some(filter.kinds) ||
+    some(filter.topics) ||
+    some(filter.roles) ||
+    filter.counterpart !== undefined
+  );
 }
 
 export function buildSearchSql(req: SearchRequest): SearchSql {
@@ -163,7 +184,19 @@ export function buildSearchSql(req: SearchRequest): SearchSql {
     `SELECT ${STATEMENT_COLUMNS} FROM ${from} WHERE ${where(pageParams)} ` +
     `ORDER BY bm25(statement_search, ${WEIGHTS}), s.recorded_position LIMIT ? OFFSET ?`;
   pageParams.push(req.first + 1, offset);
-  return { pageSql, pageParams, countSql, countParams, offset };
+  const ranked = narrows(req.filter)
+    ? undefined
+    : {
+        rankSql:
+          'SELECT rowid AS doc FROM statement_search WHERE statement_search MATCH ? ' +
+          `ORDER BY bm25(statement_search, ${WEIGHTS}), rowid LIMIT ?`,
+        match,
+        rowsSql:
+          `SELECT ${STATEMENT_COLUMNS} FROM statements s INDEXED BY statements_current_by_position ` +
+          'WHERE s.recorded_position IN (SELECT value FROM json_each(?)) AND s.valid_to IS NULL',
+        activeOnly: req.filter?.includeRetracted !== true,
+      };
+  return { pageSql, pageParams, countSql, countParams, offset, ranked };
 }
 
 const ROLE_COLUMN: Record<CountryRole, string> = {

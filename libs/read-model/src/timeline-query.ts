@@ -34,6 +34,27 @@ export interface TimelineSql {
   pageParams: unknown[];
   countSql: string;
   countParams: unknown[];
+  /**
+   * The `timeline_counts` column that answers the count when the request is the whole current timeline
+   * (no filter but `includeRetracted`, no `asOf`): `active`, or `current` with retracted entries included.
+   */
+  counter?: 'active' | 'current';
+}
+
+/** Which maintained counter counts `req`'s timeline, or undefined when a filter or `asOf` needs the index. */
+export function counterFor(req: TimelineRequest): 'active' | 'current' | undefined {
+  if (req.asOf !== undefined) return undefined;
+  const filter = req.filter ?? {};
+  const none = (list: readonly unknown[] | undefined): boolean => list === undefined || list.length === 0;
+  const unfiltered =
+    filter.from === undefined &&
+    filter.to === undefined &&
+    none(filter.kinds) &&
+    none(filter.roles) &&
+    none(filter.topics) &&
+    filter.counterpart === undefined;
+  if (!unfiltered) return undefined;
+  return filter.includeRetracted === true ? 'current' : 'active';
 }
 
 const ROLE_COLUMN: Record<CountryRole, string> = {
@@ -146,5 +167,5 @@ export function buildTimelineSql(source: TimelineSource, req: TimelineRequest): 
     `ORDER BY e.sort_key ${direction}, e.recorded_position ${direction}, e.statement_id ${direction} LIMIT ?`;
   pageParams.push(req.first + 1);
 
-  return { pageSql, pageParams, countSql, countParams };
+  return { pageSql, pageParams, countSql, countParams, counter: counterFor(req) };
 }

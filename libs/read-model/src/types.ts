@@ -54,6 +54,17 @@ export type ReadModelWrite =
   | { type: 'closeTopicEntry'; statementId: string; topic: string }
   | { type: 'openResponseLink'; statementId: string; respondsTo: string }
   | { type: 'adjustTopicCount'; topic: string; delta: number }
+  /**
+   * Moves the counters of one current timeline: `active` counts its ACTIVE entries (what an unfiltered page
+   * lists), `current` all its current entries (what `includeRetracted` lists).
+   */
+  | {
+      type: 'adjustTimelineCount';
+      timeline: 'country' | 'topic';
+      key: string;
+      active: number;
+      current: number;
+    }
   | { type: 'putSearchDocument'; document: SearchDocument; replaces: boolean };
 
 export type SortOrder = 'ASC' | 'DESC';
@@ -96,8 +107,11 @@ export interface StatementConnection {
   edges: TimelineEdge[];
   hasNextPage: boolean;
   endCursor: string | null;
-  /** matching statements on the whole timeline (filters applied, cursor ignored) */
-  totalCount: number;
+  /**
+   * matching statements on the whole timeline (filters applied, cursor ignored). The read model computes it
+   * only when it is read (a getter, computed once), from a maintained counter when no filter applies.
+   */
+  readonly totalCount: number;
 }
 
 /** The same type under the name the API layer uses for a timeline page. */

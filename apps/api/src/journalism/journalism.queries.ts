@@ -49,7 +49,10 @@ export class JournalismQueries {
     return {
       edges: page.edges,
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
-      totalCount: page.totalCount,
+      // a getter: the read model counts only when the client selects the field
+      get totalCount() {
+        return page.totalCount;
+      },
     };
   }
 

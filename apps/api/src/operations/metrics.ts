@@ -1,5 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/**
+ * At most this many distinct operation names become values of the GraphQL metrics' `operation` label; names
+ * first seen after that are counted as `other`, so clients cannot grow the series without bound.
+ */
+export const MAX_OPERATION_NAMES = 100;
+
 /** How long the events/s gauge looks back. */
 const RATE_WINDOW_MS = 10_000;
 
@@ -23,11 +29,23 @@ export class Metrics {
   readonly appendedEvents: Counter;
   readonly appliedEvents: Counter;
   private readonly applied: { at: number; count: number }[] = [];
+  private readonly operationNames = new Set<string>();
   private sampleProjection: () => Promise<ProjectionSample> = async () => ({
     checkpoint: 0n,
     head: 0n,
     lag: 0,
   });
+
+  /**
+   * The `operation` label value for a client-chosen operation name: the name itself while fewer than
+   * `MAX_OPERATION_NAMES` distinct names have been seen (`anonymous` is always kept), `other` after that.
+   */
+  operationLabel(name: string): string {
+    if (name === 'anonymous' || this.operationNames.has(name)) return name;
+    if (this.operationNames.size >= MAX_OPERATION_NAMES) return 'other';
+    this.operationNames.add(name);
+    return name;
+  }
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];

@@ -108,7 +108,11 @@ export class OperationsHooks implements OnModuleInit {
     fastify.addHook('onSend', (request, _reply, payload, done) => {
       if (request.routeOptions.url === '/graphql' && typeof payload === 'string') {
         const { operation, type } = operationOf(request);
-        this.metrics.graphqlOperations.inc({ operation, type, outcome: outcomeOf(payload) });
+        this.metrics.graphqlOperations.inc({
+          operation: this.metrics.operationLabel(operation),
+          type,
+          outcome: outcomeOf(payload),
+        });
       }
       done(null, payload);
     });

@@ -159,7 +159,10 @@ function connection(page: TimelinePage, asOf: Position | undefined): StatementCo
         ? page.edges
         : page.edges.map((edge) => ({ ...edge, node: toNode(edge.node, asOf) })),
     pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
-    totalCount: page.totalCount,
+    // a getter: the read model counts only when the client selects the field
+    get totalCount() {
+      return page.totalCount;
+    },
   };
 }
 
