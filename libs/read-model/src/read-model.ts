@@ -105,7 +105,15 @@ export class ReadModel {
       return new ReadModel(db, file);
     }
     try {
-      db.pragma(options.relaxedDurability === true ? 'journal_mode = OFF' : 'journal_mode = WAL');
+      if (options.relaxedDurability === true) {
+        // better-sqlite3 opens connections in SQLite's defensive mode, where `journal_mode = OFF` is ignored
+        // (the file would keep a rollback journal on disk): lift it for this one pragma
+        db.unsafeMode(true);
+        db.pragma('journal_mode = OFF');
+        db.unsafeMode(false);
+      } else {
+        db.pragma('journal_mode = WAL');
+      }
       db.pragma(options.relaxedDurability === true ? 'synchronous = OFF' : 'synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
       db.pragma('temp_store = MEMORY');
