@@ -1,4 +1,8 @@
-/** Rebuild: events/s of `rebuildInto` (a fresh read model from position 0) over the large data set. */
+/**
+ * Rebuild: events/s of `rebuildInto` (a fresh read model from position 0) over the large data set. It takes
+ * `communique rebuild`'s path (`ReadModelBuild`: relaxed durability, indexes built at the end), and the time
+ * includes building the indexes and the final fsync.
+ */
 import { performance } from 'node:perf_hooks';
 import { SqliteEventStore } from '#event-store';
 import { rebuildInto } from '#projections';

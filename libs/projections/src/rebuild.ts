@@ -1,27 +1,34 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import type { EventStore, Position } from '#event-store';
 import { ReadModel } from '#read-model';
 import { ProjectionRunner, type ProjectionRunnerOptions } from './projection-runner.js';
 
 /**
- * Builds a fresh read model in `file` from position 0, closes it, and returns the position it reached; open
- * it with `ReadModel.open(file)`. The file must not exist yet. The swap-while-serving rebuild builds on this.
+ * Builds a fresh read model in `file` from position 0, closes it durably, and returns the position it
+ * reached; open it with `ReadModel.open(file)`. The file must not exist yet. It takes the same path as
+ * `communique rebuild` (`ReadModelBuild`: relaxed durability, indexes built at the end); if it fails, the
+ * partial file is removed.
  */
 export async function rebuildInto(
   store: EventStore,
   file: string,
   options: Pick<ProjectionRunnerOptions, 'name' | 'batchSize'> = {},
 ): Promise<Position> {
-  if (existsSync(file)) throw new Error(`rebuild target ${file} already exists`);
-  const readModel = ReadModel.open(file);
+  const build = ReadModelBuild.start(store, file, options);
   try {
-    return await new ProjectionRunner(store, readModel, options).catchUp();
-  } finally {
-    readModel.close();
+    const position = await build.catchUp();
+    build.finish();
+    return position;
+  } catch (error) {
+    build.abandon();
+    for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+    throw error;
   }
 }
 
 export interface RebuildOptions {
+  /** the checkpoint's name; default `statements` */
+  name?: string;
   /** called after each applied batch with the number of events applied so far */
   onProgress?: (events: number) => void;
   /** events per transaction; default 20000 (the file is written without a journal, so bigger is cheaper) */
@@ -43,7 +50,10 @@ export class ReadModelBuild {
   static start(store: EventStore, file: string, options: RebuildOptions = {}): ReadModelBuild {
     if (existsSync(file)) throw new Error(`rebuild target ${file} already exists`);
     const readModel = ReadModel.open(file, { relaxedDurability: true });
-    const runner = new ProjectionRunner(store, readModel, { batchSize: options.batchSize ?? 20000 });
+    const runner = new ProjectionRunner(store, readModel, {
+      name: options.name,
+      batchSize: options.batchSize ?? 20000,
+    });
     const build = new ReadModelBuild(readModel, runner);
     runner.onApplied((events) => {
       build.applied += events.length;

@@ -100,7 +100,10 @@ export function projectStatementEvent(
 
 /** Row-level changes from `before` to `after`: only the index entries that differ are closed and reopened. */
 export function diffStatement(before: StatementView | undefined, after: StatementView): ReadModelWrite[] {
-  const writes: ReadModelWrite[] = [{ type: 'putStatement', statement: after }];
+  // `replaces: false` where no current row exists yet: the read model then skips closing one
+  const writes: ReadModelWrite[] = [
+    { type: 'putStatement', statement: after, replaces: before !== undefined },
+  ];
 
   const countriesBefore = countryEntriesOf(before);
   const countriesAfter = countryEntriesOf(after);
@@ -111,7 +114,9 @@ export function diffStatement(before: StatementView | undefined, after: Statemen
     ...timelineCountChanges('topic', topicsBefore, topicsAfter),
   ];
   for (const [country, entry] of countriesAfter) {
-    if (!sameEntry(countriesBefore.get(country), entry)) writes.push({ type: 'putCountryEntry', entry });
+    const held = countriesBefore.get(country);
+    if (!sameEntry(held, entry))
+      writes.push({ type: 'putCountryEntry', entry, replaces: held !== undefined });
     countriesBefore.delete(country);
   }
   for (const country of countriesBefore.keys()) {
@@ -119,7 +124,8 @@ export function diffStatement(before: StatementView | undefined, after: Statemen
   }
 
   for (const [topic, entry] of topicsAfter) {
-    if (!sameEntry(topicsBefore.get(topic), entry)) writes.push({ type: 'putTopicEntry', entry });
+    const held = topicsBefore.get(topic);
+    if (!sameEntry(held, entry)) writes.push({ type: 'putTopicEntry', entry, replaces: held !== undefined });
     topicsBefore.delete(topic);
   }
   for (const topic of topicsBefore.keys()) {
@@ -217,15 +223,81 @@ export function topicEntriesOf(view: StatementView | undefined): Map<string, Top
 /**
  * Applies events to a read model in one transaction, WITHOUT touching any checkpoint: the runner wraps this
  * with its checkpoint; tests call it directly to show that a replay changes nothing.
+ *
+ * A statement's current view is read from the read model once per batch: after that the batch keeps the
+ * view it wrote (in the form the read model would give it back), since a statement's events usually follow
+ * each other in the log. The views live only as long as the transaction, so a batch that fails and rolls
+ * back leaves nothing behind.
  */
 export function applyStatementEvents(readModel: ReadModel, events: readonly RecordedEvent[]): void {
+  // a written view is brought into stored form only when a later event of the batch needs it
+  const views = new Map<string, { view: StatementView | undefined; stored: boolean }>();
+  const documents = new Map<bigint, SearchDocumentWrite>();
   readModel.transaction(() => {
+    let last: bigint | undefined;
     for (const event of events) {
       const id = statementIdOf(event.stream);
       if (id === undefined) continue;
-      readModel.apply(event.position, projectStatementEvent(event, readModel.statement(id)));
+      const cached = views.get(id);
+      let current: StatementView | undefined;
+      if (cached === undefined) current = readModel.statement(id);
+      else current = cached.stored || cached.view === undefined ? cached.view : storedView(cached.view);
+      const writes = projectStatementEvent(event, current);
+      readModel.apply(event.position, holdSearchDocuments(writes, documents));
+      last = event.position;
+      const written = writes.find((write) => write.type === 'putStatement');
+      if (written === undefined) views.set(id, { view: current, stored: true });
+      else views.set(id, { view: written.statement, stored: false });
+    }
+    if (last !== undefined && documents.size > 0) {
+      const ordered = [...documents.values()].sort((a, b) =>
+        a.document.recordedPosition < b.document.recordedPosition ? -1 : 1,
+      );
+      readModel.apply(last, ordered);
     }
   });
+}
+
+type SearchDocumentWrite = Extract<ReadModelWrite, { type: 'putSearchDocument' }>;
+
+/**
+ * The writes without their search documents, which go to `documents` instead: the batch writes each
+ * statement's last document once, at its end, in document (rowid) order. FTS5 keeps a transaction's new
+ * entries in memory only while rowids grow; replacing a document out of order (a statement corrected
+ * after later ones were recorded) makes it write them all out first, which made such replacements cost
+ * over a millisecond each. The table ends the batch with the same documents either way, and nothing reads
+ * it during the batch.
+ */
+function holdSearchDocuments(
+  writes: readonly ReadModelWrite[],
+  documents: Map<bigint, SearchDocumentWrite>,
+): ReadModelWrite[] {
+  const rest: ReadModelWrite[] = [];
+  for (const write of writes) {
+    if (write.type !== 'putSearchDocument') {
+      rest.push(write);
+      continue;
+    }
+    const key = write.document.recordedPosition;
+    // replaces: whether a document was stored before the batch, i.e. the first write's answer
+    const held = documents.get(key);
+    documents.set(key, { ...write, replaces: held?.replaces ?? write.replaces });
+  }
+  return rest;
+}
+
+/**
+ * The view as the read model returns it after storing it: the statement's content goes through JSON there,
+ * which drops keys holding `undefined` and so can change the key order of later versions' JSON. Caching the
+ * round-tripped view keeps a batch's rows identical to those of one-event-at-a-time projection.
+ */
+function storedView(view: StatementView): StatementView {
+  const { status, version, recordedAt, updatedAt, recordedPosition, lastPosition, ...statement } = view;
+  const content = JSON.parse(JSON.stringify(statement)) as Omit<
+    StatementView,
+    'status' | 'version' | 'recordedAt' | 'updatedAt' | 'recordedPosition' | 'lastPosition'
+  >;
+  return { ...content, status, version, recordedAt, updatedAt, recordedPosition, lastPosition };
 }
 
 function sameEntry(a: CountryEntry | TopicEntry | undefined, b: CountryEntry | TopicEntry): boolean {

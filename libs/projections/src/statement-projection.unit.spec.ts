@@ -60,18 +60,29 @@ describe('statements projection', () => {
   it('indexes a new statement once per country, with every role that country holds', () => {
     const writes = projectStatementEvent(recorded({ type: 'StatementRecorded', data: statement }), undefined);
 
+    // nothing to close for a new statement: every put says so
     expect(writesOf(writes, 'putCountryEntry')).toEqual([
-      { type: 'putCountryEntry', entry: expect.objectContaining({ country: 'CN', roles: ['SPEAKER'] }) },
+      {
+        type: 'putCountryEntry',
+        entry: expect.objectContaining({ country: 'CN', roles: ['SPEAKER'] }),
+        replaces: false,
+      },
       {
         type: 'putCountryEntry',
         entry: expect.objectContaining({ country: 'TR', roles: ['TARGET', 'MENTIONED'] }),
+        replaces: false,
       },
-      { type: 'putCountryEntry', entry: expect.objectContaining({ country: 'US', roles: ['MENTIONED'] }) },
+      {
+        type: 'putCountryEntry',
+        entry: expect.objectContaining({ country: 'US', roles: ['MENTIONED'] }),
+        replaces: false,
+      },
     ]);
     expect(writesOf(writes, 'putTopicEntry')).toEqual([
       {
         type: 'putTopicEntry',
         entry: expect.objectContaining({ topic: 'xinjiang', kind: 'DISAPPROVE', status: 'ACTIVE' }),
+        replaces: false,
       },
     ]);
     expect(writesOf(writes, 'adjustTopicCount')).toEqual([
@@ -79,6 +90,7 @@ describe('statements projection', () => {
     ]);
     expect(writes[0]).toEqual({
       type: 'putStatement',
+      replaces: false,
       statement: {
         ...statement,
         status: 'ACTIVE',
@@ -114,6 +126,7 @@ describe('statements projection', () => {
       {
         type: 'putStatement',
         statement: expect.objectContaining({ text: 'new', version: 2, lastPosition: 2n }),
+        replaces: true,
       },
       {
         type: 'putSearchDocument',
@@ -172,7 +185,11 @@ describe('statements projection', () => {
       current,
     );
     expect(writes.slice(1)).toEqual([
-      { type: 'putCountryEntry', entry: expect.objectContaining({ country: 'US', roles: ['TARGET'] }) },
+      {
+        type: 'putCountryEntry',
+        entry: expect.objectContaining({ country: 'US', roles: ['TARGET'] }),
+        replaces: true,
+      },
       { type: 'closeCountryEntry', statementId: ID, country: 'TR' },
       // TR's timeline loses the statement; US keeps its entry (with other roles): its counts stay
       { type: 'adjustTimelineCount', timeline: 'country', key: 'TR', active: -1, current: -1 },
@@ -187,7 +204,9 @@ describe('statements projection', () => {
     );
     expect(writesOf(writes, 'putCountryEntry')).toHaveLength(3);
     expect(
-      writesOf(writes, 'putCountryEntry').every((w) => 'entry' in w && w.entry.status === 'RETRACTED'),
+      writesOf(writes, 'putCountryEntry').every(
+        (w) => w.type === 'putCountryEntry' && w.entry.status === 'RETRACTED' && w.replaces === true,
+      ),
     ).toBe(true);
     expect(writesOf(writes, 'closeCountryEntry')).toEqual([]);
     expect(writesOf(writes, 'adjustTopicCount')).toEqual([
@@ -209,7 +228,7 @@ describe('statements projection', () => {
       current,
     );
     expect(tagged.slice(1)).toEqual([
-      { type: 'putTopicEntry', entry: expect.objectContaining({ topic: 'trade' }) },
+      { type: 'putTopicEntry', entry: expect.objectContaining({ topic: 'trade' }), replaces: false },
       { type: 'adjustTopicCount', topic: 'trade', delta: 1 },
       { type: 'adjustTimelineCount', timeline: 'topic', key: 'trade', active: 1, current: 1 },
     ]);

@@ -56,11 +56,14 @@ interface TimelineRow extends StatementRow {
 
 type Prepared = Database.Statement<unknown[]>;
 
+/** Page cache of a read model being rebuilt, in SQLite's units (negative: KiB): 1 GiB. */
+const REBUILD_CACHE_SIZE = -1048576;
+
 export interface ReadModelOpenOptions {
   /**
-   * For a read model being rebuilt, which nobody reads until it is complete: no journal on disk,
-   * `synchronous=OFF` and the timeline indexes left out, so a crash may leave it damaged (it is then thrown
-   * away and rebuilt). `closeDurably()` creates the indexes and makes it durable before it is put into
+   * For a read model being rebuilt, which nobody reads until it is complete: no journal at all,
+   * `synchronous=OFF`, a large page cache and the secondary indexes left out, so a crash or a failed batch
+   * may leave it damaged (it is then thrown away and rebuilt). `closeDurably()` creates the indexes and makes it durable before it is put into
    * service; until then only primary-key reads (`statement`, `dump`, `rows`) are fast.
    */
   relaxedDurability?: boolean;
@@ -102,11 +105,23 @@ export class ReadModel {
       return new ReadModel(db, file);
     }
     try {
-      db.pragma(options.relaxedDurability === true ? 'journal_mode = MEMORY' : 'journal_mode = WAL');
+      if (options.relaxedDurability === true) {
+        // better-sqlite3 opens connections in SQLite's defensive mode, where `journal_mode = OFF` is ignored
+        // (the file would keep a rollback journal on disk): lift it for this one pragma
+        db.unsafeMode(true);
+        db.pragma('journal_mode = OFF');
+        db.unsafeMode(false);
+      } else {
+        db.pragma('journal_mode = WAL');
+      }
       db.pragma(options.relaxedDurability === true ? 'synchronous = OFF' : 'synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
       db.pragma('temp_store = MEMORY');
-      db.pragma('cache_size = -65536');
+      // a rebuild inserts into B-trees keyed by random ids: the more of them stays cached, the fewer pages
+      // are written and read back (SQLite takes the pages as it needs them, so a small rebuild uses little)
+      db.pragma(
+        options.relaxedDurability === true ? `cache_size = ${REBUILD_CACHE_SIZE}` : 'cache_size = -65536',
+      );
       const version = db.pragma('user_version', { simple: true });
       if (version !== 0 && version !== SCHEMA_VERSION) {
         throw new ReadModelUnusableError(
@@ -194,10 +209,10 @@ export class ReadModel {
     for (const write of writes) {
       switch (write.type) {
         case 'putStatement':
-          this.putStatement(position, write.statement);
+          this.putStatement(position, write.statement, write.replaces !== false);
           break;
         case 'putCountryEntry':
-          this.putCountryEntry(position, write.entry);
+          this.putCountryEntry(position, write.entry, write.replaces !== false);
           break;
         case 'closeCountryEntry':
           this.run(
@@ -208,7 +223,7 @@ export class ReadModel {
           );
           break;
         case 'putTopicEntry':
-          this.putTopicEntry(position, write.entry);
+          this.putTopicEntry(position, write.entry, write.replaces !== false);
           break;
         case 'closeTopicEntry':
           this.run(
@@ -233,7 +248,9 @@ export class ReadModel {
             write.topic,
             write.delta,
           );
-          this.run('DELETE FROM topic_counts WHERE topic = ? AND count = 0', write.topic);
+          // counts never go below 0, so only a decrement can leave a row at 0
+          if (write.delta <= 0)
+            this.run('DELETE FROM topic_counts WHERE topic = ? AND count = 0', write.topic);
           break;
         case 'adjustTimelineCount':
           this.run(
@@ -281,12 +298,14 @@ export class ReadModel {
     return row?.position ?? 0n;
   }
 
-  private putStatement(position: bigint, view: StatementView): void {
+  private putStatement(position: bigint, view: StatementView, replaces: boolean): void {
     const { status, version, recordedAt, updatedAt, recordedPosition, lastPosition, ...statement } = view;
     if (lastPosition !== position) {
       throw new Error(`statement ${view.id}: lastPosition ${lastPosition} written at position ${position}`);
     }
-    this.run('UPDATE statements SET valid_to = ? WHERE id = ? AND valid_to IS NULL', position, view.id);
+    if (replaces) {
+      this.run('UPDATE statements SET valid_to = ? WHERE id = ? AND valid_to IS NULL', position, view.id);
+    }
     this.run(
       'INSERT INTO statements (id, valid_from, valid_to, version, status, sort_key, recorded_position, ' +
         'recorded_at, updated_at, data) VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)',
@@ -302,13 +321,15 @@ export class ReadModel {
     );
   }
 
-  private putCountryEntry(position: bigint, entry: CountryEntry): void {
-    this.run(
-      'UPDATE country_entries SET valid_to = ? WHERE statement_id = ? AND country = ? AND valid_to IS NULL',
-      position,
-      entry.statementId,
-      entry.country,
-    );
+  private putCountryEntry(position: bigint, entry: CountryEntry, replaces: boolean): void {
+    if (replaces) {
+      this.run(
+        'UPDATE country_entries SET valid_to = ? WHERE statement_id = ? AND country = ? AND valid_to IS NULL',
+        position,
+        entry.statementId,
+        entry.country,
+      );
+    }
     this.run(
       'INSERT INTO country_entries (statement_id, country, is_speaker, is_target, is_mentioned, sort_key, ' +
         'recorded_position, kind, status, valid_from, valid_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)',
@@ -325,13 +346,15 @@ export class ReadModel {
     );
   }
 
-  private putTopicEntry(position: bigint, entry: TopicEntry): void {
-    this.run(
-      'UPDATE topic_entries SET valid_to = ? WHERE statement_id = ? AND topic = ? AND valid_to IS NULL',
-      position,
-      entry.statementId,
-      entry.topic,
-    );
+  private putTopicEntry(position: bigint, entry: TopicEntry, replaces: boolean): void {
+    if (replaces) {
+      this.run(
+        'UPDATE topic_entries SET valid_to = ? WHERE statement_id = ? AND topic = ? AND valid_to IS NULL',
+        position,
+        entry.statementId,
+        entry.topic,
+      );
+    }
     this.run(
       'INSERT INTO topic_entries (statement_id, topic, sort_key, recorded_position, kind, status, valid_from, ' +
         'valid_to) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)',

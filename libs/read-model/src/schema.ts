@@ -123,10 +123,12 @@ export const DUMP_ORDER: Readonly<Record<string, string>> = {
 
 /**
  * Secondary indexes a rebuild creates only at the end (`ReadModel.closeDurably`): the projection's own
- * lookups use the primary keys and `statements_current`, and building an index once over sorted data is
+ * lookups use the primary keys (a statement's current row through `(id, valid_from)`), and building an index once over sorted data is
  * cheaper than keeping it up to date row by row.
  */
 export const BULK_LOAD_DEFERRED_INDEXES = [
+  'statements_current',
+  'statements_current_by_position',
   'country_entries_current',
   'country_entries_history',
   'topic_entries_current',

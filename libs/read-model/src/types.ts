@@ -47,10 +47,14 @@ export interface TopicEntry {
  * place otherwise, which is what makes every table answer as-of queries.
  */
 export type ReadModelWrite =
-  | { type: 'putStatement'; statement: StatementView }
-  | { type: 'putCountryEntry'; entry: CountryEntry }
+  /**
+   * `replaces: false` says that no current row exists yet (a new statement, a country or topic it did not
+   * concern before), so the write is a bare INSERT; absent or true, the current row is closed first.
+   */
+  | { type: 'putStatement'; statement: StatementView; replaces?: boolean }
+  | { type: 'putCountryEntry'; entry: CountryEntry; replaces?: boolean }
   | { type: 'closeCountryEntry'; statementId: string; country: string }
-  | { type: 'putTopicEntry'; entry: TopicEntry }
+  | { type: 'putTopicEntry'; entry: TopicEntry; replaces?: boolean }
   | { type: 'closeTopicEntry'; statementId: string; topic: string }
   | { type: 'openResponseLink'; statementId: string; respondsTo: string }
   | { type: 'adjustTopicCount'; topic: string; delta: number }
