@@ -128,7 +128,10 @@ export function verifyEventHash(event: RecordedEvent): boolean {
  * count and the Merkle root (`communique audit verify`) with an earlier one for that.
  */
 export function computeChainHash(prevChainHash: string | null, position: bigint, hash: string): string {
-  return sha256Hex(canonicalJson({ hash, position: position.toString(), prevChainHash }));
+  // the canonical JSON of { hash, position, prevChainHash }, written out: its keys are already in order and
+  // a string's canonical form is JSON.stringify's
+  const prev = prevChainHash === null ? 'null' : JSON.stringify(prevChainHash);
+  return sha256Hex(`{"hash":${JSON.stringify(hash)},"position":"${position}","prevChainHash":${prev}}`);
 }
 
 /**

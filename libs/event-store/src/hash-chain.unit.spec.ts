@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import type { RecordedEvent } from './event-store.js';
-import { canonicalJson, computeEventHash, computeStoredEventHash, verifyEventHash } from './hash-chain.js';
+import {
+  canonicalJson,
+  computeChainHash,
+  computeEventHash,
+  computeStoredEventHash,
+  sha256Hex,
+  verifyEventHash,
+} from './hash-chain.js';
 
 // The expected hashes below were computed outside this code, with
 // `printf '%s' '<canonical text>' | sha256sum`, from the canonical texts written out literally here.
@@ -177,6 +184,20 @@ describe('computeStoredEventHash', () => {
           metadata: { ...metadata, prevHash },
           prevHash,
         }),
+      );
+    }
+  });
+});
+
+describe('computeChainHash', () => {
+  it('hashes the canonical JSON of { hash, position, prevChainHash }', () => {
+    const hash = 'ab'.repeat(32);
+    for (const [prev, position] of [
+      [null, 1n],
+      ['cd'.repeat(32), 12345678901234567890n],
+    ] as const) {
+      expect(computeChainHash(prev, position, hash)).toBe(
+        sha256Hex(canonicalJson({ hash, position: position.toString(), prevChainHash: prev })),
       );
     }
   });

@@ -240,6 +240,26 @@ describe('SqliteEventStore on a file', () => {
         position: stored[2].position,
       });
     });
+    it('in one multi-stream batch, sees the ids written by its earlier writes and rolls back the whole batch', async () => {
+      const store = open(newFile());
+      const shared = event();
+      await store.appendToStream('before', [event()], { expectedRevision: 'no_stream' });
+      await expect(
+        store.appendToStreams([
+          { stream: 's', events: [shared, event()], expectedRevision: 'no_stream' },
+          { stream: 't', events: [shared], expectedRevision: 'no_stream' },
+        ]),
+      ).rejects.toThrow(/already stored in stream s/);
+      expect(await store.eventCount()).toBe(1);
+
+      // a later write of the batch repeating an earlier write's events is an idempotent retry
+      const [first, second] = await store.appendToStreams([
+        { stream: 's', events: [shared], expectedRevision: 'no_stream' },
+        { stream: 's', events: [shared], expectedRevision: 'no_stream' },
+      ]);
+      expect(second).toEqual(first);
+      expect(await store.eventCount()).toBe(2);
+    });
   });
 
   describe('validation', () => {
