@@ -59,9 +59,18 @@ describe('canonicalJson', () => {
     expect(canonicalJson([undefined, 1])).toBe('[null,1]');
   });
 
+  it('drops undefined members wherever they are, without stray commas', () => {
+    expect(canonicalJson({ a: undefined, b: 1, c: undefined, d: { x: undefined }, e: [] })).toBe(
+      '{"b":1,"d":{},"e":[]}',
+    );
+    expect(canonicalJson({ '': 0, a: undefined })).toBe('{"":0}');
+  });
+
   it('rejects values that JSON cannot carry faithfully', () => {
     expect(() => canonicalJson({ a: Number.NaN })).toThrow(/non-finite number at \$\.a/);
-    expect(() => canonicalJson({ a: [Infinity] })).toThrow(/non-finite/);
+    expect(() => canonicalJson({ a: [1, { b: [Infinity] }] })).toThrow(
+      /non-finite number at \$\.a\[1\]\.b\[0\]$/,
+    );
     expect(() => canonicalJson({ a: 1n })).toThrow(/bigint/);
     expect(() => canonicalJson({ at: new Date(0) })).toThrow(/not a plain object at \$\.at/);
     expect(() => canonicalJson(undefined)).toThrow(/undefined/);

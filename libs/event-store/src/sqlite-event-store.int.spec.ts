@@ -274,6 +274,9 @@ describe('SqliteEventStore on a file', () => {
       await expect(bad('s', [{ ...event(), id: '' }], 'any')).rejects.toThrow(/id must be non-empty/);
       await expect(bad('s', [{ ...event(), data: [1] }], 'any')).rejects.toThrow(/JSON object/);
       await expect(bad('s', [event('T', { n: Number.NaN })], 'any')).rejects.toThrow(/non-finite/);
+      const badMetadata = event();
+      Object.assign(badMetadata.metadata, { extra: { when: new Date(0) } });
+      await expect(bad('s', [badMetadata], 'any')).rejects.toThrow(/not a plain object at \$\.extra\.when/);
       const badTime = event();
       badTime.metadata.recordedAt = 'yesterday';
       await expect(bad('s', [badTime], 'any')).rejects.toThrow(/ISO-8601/);

@@ -99,14 +99,16 @@ interface EventRow {
 
 /**
  * An event checked and serialised once, before the transaction: `dataJson` is the canonical JSON that is both
- * stored and hashed; `metadata` is the caller's metadata without `prevHash` and `hash` (already checked to be
- * encodable), to which the transaction adds `prevHash` before its one serialisation.
+ * stored and hashed; the stored metadata is the caller's metadata without `hash`, with `prevHash` set by the
+ * transaction: its canonical JSON is `{` + `metadataBefore` + `"prevHash":<hash or null>` + `metadataAfter`
+ * + `}` (the members that sort before and after `prevHash`, with their commas).
  */
 interface PreparedEvent {
   id: string;
   type: string;
   dataJson: string;
-  metadata: Record<string, unknown>;
+  metadataBefore: string;
+  metadataAfter: string;
   recordedAt: string;
 }
 
@@ -331,7 +333,7 @@ export class SqliteEventStore extends EventStore {
     let position = 0n;
     for (const event of events) {
       revision += 1;
-      const metadataJson = canonicalJson({ ...event.metadata, prevHash });
+      const metadataJson = `{${event.metadataBefore}"prevHash":${JSON.stringify(prevHash)}${event.metadataAfter}}`;
       const hash = computeStoredEventHash(
         stream,
         revision,
@@ -371,6 +373,22 @@ export class SqliteEventStore extends EventStore {
       chainHash: logHead?.chain_hash ?? null,
       next: (this.sql.nextPosition.get() as { next: bigint }).next,
     };
+  }
+
+  /**
+   * The current revision of each of `streams` that holds events (streams without events are absent), in one
+   * query: lets a bulk writer skip reading streams that do not exist yet.
+   */
+  async streamRevisions(streams: readonly string[]): Promise<Map<string, number>> {
+    this.assertOpen();
+    const revisions = new Map<string, number>();
+    if (streams.length === 0) return revisions;
+    for (const row of this.sql.streamHeads.all(JSON.stringify(streams)) as {
+      stream: string;
+      revision: bigint;
+    }[])
+      revisions.set(row.stream, Number(row.revision));
+    return revisions;
   }
 
   override async *readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
@@ -723,9 +741,32 @@ function prepareEvent(event: EventToAppend, index: number): PreparedEvent {
   }
   const dataJson = toCanonicalJson(event.data, `${where} (${event.id}) data`);
   const { prevHash: _prevHash, hash: _hash, ...metadata } = event.metadata as Record<string, unknown>;
-  toCanonicalJson(metadata, `${where} (${event.id}) metadata`);
+  const [metadataBefore, metadataAfter] = membersAroundPrevHash(metadata);
   const recordedAt = toIsoInstant(event.metadata.recordedAt, `${where} (${event.id}) metadata.recordedAt`);
-  return { id: event.id, type: event.type, dataJson, metadata, recordedAt };
+  return { id: event.id, type: event.type, dataJson, metadataBefore, metadataAfter, recordedAt };
+}
+
+/**
+ * The canonical JSON members of `metadata` (which has no `prevHash`) that sort before `prevHash`, each
+ * followed by a comma, and those that sort after it, each preceded by one (keys compared as canonical JSON
+ * sorts them, by UTF-16 code units).
+ */
+function membersAroundPrevHash(metadata: Record<string, unknown>): [string, string] {
+  let before = '';
+  let after = '';
+  try {
+    for (const key of Object.keys(metadata).sort()) {
+      const value = metadata[key];
+      if (value === undefined) continue;
+      const member = `${JSON.stringify(key)}:${canonicalJson(value)}`;
+      if (key < 'prevHash') before += `${member},`;
+      else after += `,${member}`;
+    }
+  } catch (error) {
+    canonicalJson(metadata); // the same error, naming the member's path from the metadata's root
+    throw error;
+  }
+  return [before, after];
 }
 
 /**
