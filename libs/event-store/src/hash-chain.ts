@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { RecordedEvent } from './event-store.js';
 
 /**
@@ -81,8 +81,15 @@ function write(value: unknown, path: Path): string | undefined {
   }
 }
 
+// `crypto.hash` (Node 20.12 and later) hashes a string in one call without a Hash object: the same digest,
+// about half the cost for the short documents hashed per event. Older Node versions use createHash.
+const oneShotHash = (crypto as Partial<Pick<typeof crypto, 'hash'>>).hash;
+
+/** Lowercase hex SHA-256 of the UTF-8 bytes of `text`. */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return oneShotHash === undefined
+    ? crypto.createHash('sha256').update(text, 'utf8').digest('hex')
+    : oneShotHash('sha256', text, 'hex');
 }
 
 export interface EventHashInput {

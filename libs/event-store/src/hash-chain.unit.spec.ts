@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import type { RecordedEvent } from './event-store.js';
 import {
@@ -208,6 +209,15 @@ describe('computeChainHash', () => {
       expect(computeChainHash(prev, position, hash)).toBe(
         sha256Hex(canonicalJson({ hash, position: position.toString(), prevChainHash: prev })),
       );
+    }
+  });
+});
+
+describe('sha256Hex', () => {
+  it('is the lowercase hex SHA-256 of the UTF-8 bytes', () => {
+    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    for (const text of ['', 'é ü 中文 😀', '\ud800 lone surrogate', 'x'.repeat(5000)]) {
+      expect(sha256Hex(text)).toBe(createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex'));
     }
   });
 });
