@@ -2,14 +2,19 @@
  * Import: statements/s into the embedded store through its public API, in batches, against (a) raw
  * better-sqlite3 inserts of the same serialized events in the same transaction sizes (the floor) and (b) the
  * Emmett SQLite event store appending the same events (one transaction per batch, its best batched path).
+ * A second line of ours measures the whole importer as `communique import` runs it (read and parse an NDJSON
+ * file, decide each statement, append in batches) on a file written by `test/support/generate-ndjson.mjs`.
  * Every store writes to its own new file in `bench/.data/import/`, with WAL and synchronous=FULL.
  */
-import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { SqliteEventStore, canonicalJson } from '#event-store';
-import { DATA_DIR, settings } from '../config.js';
+import { importStatements, openTextFile, readNdjson } from '#importers';
+import { referenceData } from '#reference';
+import { DATA_DIR, ROOT, settings } from '../config.js';
 import { removeDatabase } from '../dataset.js';
 import { generateStreams, type StreamBatch } from '../generator.js';
 import { ourImport } from '../import-adapter.js';
@@ -85,6 +90,40 @@ async function floor(file: string, perTransaction: number): Promise<number> {
   return statements / seconds;
 }
 
+/**
+ * The whole importer on a generated NDJSON file of `importStatements` lines, batches of `importBatch`:
+ * statements/s from opening the file to the last batch stored (the CLI's start-up excluded).
+ */
+async function importerPipeline(dir: string): Promise<number> {
+  const ndjson = join(dir, 'statements.ndjson');
+  execFileSync(process.execPath, [
+    join(ROOT, 'test/support/generate-ndjson.mjs'),
+    ndjson,
+    String(settings.importStatements),
+    String(settings.seed),
+  ]);
+  const file = join(dir, 'importer.db');
+  removeDatabase(file);
+  const store = SqliteEventStore.open(file);
+  try {
+    const started = performance.now();
+    const report = await importStatements(readNdjson(openTextFile(ndjson).chunks), store, {
+      reference: referenceData,
+      recordedBy: 'import:bench',
+      batchSize: settings.importBatch,
+    });
+    const seconds = (performance.now() - started) / 1000;
+    if (report.imported !== settings.importStatements) {
+      throw new Error(`the importer stored ${report.imported} of ${settings.importStatements} statements`);
+    }
+    return report.imported / seconds;
+  } finally {
+    await store.close();
+    removeDatabase(file);
+    rmSync(ndjson, { force: true });
+  }
+}
+
 export async function importScenario(): Promise<Figures> {
   const dir = join(DATA_DIR, 'import');
   mkdirSync(dir, { recursive: true });
@@ -112,6 +151,10 @@ export async function importScenario(): Promise<Figures> {
   figures[`floor (raw inserts, ${ourTransaction} per transaction), statements/s`] = round(floorSame);
   figures['ours / floor at our transaction size'] = round(ours / floorSame, 3);
   figures['ours / floor at the batch size'] = round(ours / floorBatched, 3);
+
+  const pipeline = await importerPipeline(dir);
+  figures['ours, whole importer (NDJSON file, decide, append), statements/s'] = round(pipeline);
+  figures['whole importer / floor at the batch size'] = round(pipeline / floorBatched, 3);
 
   const emmett = await loadEmmett();
   if (typeof emmett === 'string') {

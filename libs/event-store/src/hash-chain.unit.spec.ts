@@ -1,6 +1,14 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import type { RecordedEvent } from './event-store.js';
-import { canonicalJson, computeEventHash, computeStoredEventHash, verifyEventHash } from './hash-chain.js';
+import {
+  canonicalJson,
+  computeChainHash,
+  computeEventHash,
+  computeStoredEventHash,
+  sha256Hex,
+  verifyEventHash,
+} from './hash-chain.js';
 
 // The expected hashes below were computed outside this code, with
 // `printf '%s' '<canonical text>' | sha256sum`, from the canonical texts written out literally here.
@@ -52,9 +60,18 @@ describe('canonicalJson', () => {
     expect(canonicalJson([undefined, 1])).toBe('[null,1]');
   });
 
+  it('drops undefined members wherever they are, without stray commas', () => {
+    expect(canonicalJson({ a: undefined, b: 1, c: undefined, d: { x: undefined }, e: [] })).toBe(
+      '{"b":1,"d":{},"e":[]}',
+    );
+    expect(canonicalJson({ '': 0, a: undefined })).toBe('{"":0}');
+  });
+
   it('rejects values that JSON cannot carry faithfully', () => {
     expect(() => canonicalJson({ a: Number.NaN })).toThrow(/non-finite number at \$\.a/);
-    expect(() => canonicalJson({ a: [Infinity] })).toThrow(/non-finite/);
+    expect(() => canonicalJson({ a: [1, { b: [Infinity] }] })).toThrow(
+      /non-finite number at \$\.a\[1\]\.b\[0\]$/,
+    );
     expect(() => canonicalJson({ a: 1n })).toThrow(/bigint/);
     expect(() => canonicalJson({ at: new Date(0) })).toThrow(/not a plain object at \$\.at/);
     expect(() => canonicalJson(undefined)).toThrow(/undefined/);
@@ -178,6 +195,29 @@ describe('computeStoredEventHash', () => {
           prevHash,
         }),
       );
+    }
+  });
+});
+
+describe('computeChainHash', () => {
+  it('hashes the canonical JSON of { hash, position, prevChainHash }', () => {
+    const hash = 'ab'.repeat(32);
+    for (const [prev, position] of [
+      [null, 1n],
+      ['cd'.repeat(32), 12345678901234567890n],
+    ] as const) {
+      expect(computeChainHash(prev, position, hash)).toBe(
+        sha256Hex(canonicalJson({ hash, position: position.toString(), prevChainHash: prev })),
+      );
+    }
+  });
+});
+
+describe('sha256Hex', () => {
+  it('is the lowercase hex SHA-256 of the UTF-8 bytes', () => {
+    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    for (const text of ['', 'é ü 中文 😀', '\ud800 lone surrogate', 'x'.repeat(5000)]) {
+      expect(sha256Hex(text)).toBe(createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex'));
     }
   });
 });

@@ -240,6 +240,26 @@ describe('SqliteEventStore on a file', () => {
         position: stored[2].position,
       });
     });
+    it('in one multi-stream batch, sees the ids written by its earlier writes and rolls back the whole batch', async () => {
+      const store = open(newFile());
+      const shared = event();
+      await store.appendToStream('before', [event()], { expectedRevision: 'no_stream' });
+      await expect(
+        store.appendToStreams([
+          { stream: 's', events: [shared, event()], expectedRevision: 'no_stream' },
+          { stream: 't', events: [shared], expectedRevision: 'no_stream' },
+        ]),
+      ).rejects.toThrow(/already stored in stream s/);
+      expect(await store.eventCount()).toBe(1);
+
+      // a later write of the batch repeating an earlier write's events is an idempotent retry
+      const [first, second] = await store.appendToStreams([
+        { stream: 's', events: [shared], expectedRevision: 'no_stream' },
+        { stream: 's', events: [shared], expectedRevision: 'no_stream' },
+      ]);
+      expect(second).toEqual(first);
+      expect(await store.eventCount()).toBe(2);
+    });
   });
 
   describe('validation', () => {
@@ -254,6 +274,9 @@ describe('SqliteEventStore on a file', () => {
       await expect(bad('s', [{ ...event(), id: '' }], 'any')).rejects.toThrow(/id must be non-empty/);
       await expect(bad('s', [{ ...event(), data: [1] }], 'any')).rejects.toThrow(/JSON object/);
       await expect(bad('s', [event('T', { n: Number.NaN })], 'any')).rejects.toThrow(/non-finite/);
+      const badMetadata = event();
+      Object.assign(badMetadata.metadata, { extra: { when: new Date(0) } });
+      await expect(bad('s', [badMetadata], 'any')).rejects.toThrow(/not a plain object at \$\.extra\.when/);
       const badTime = event();
       badTime.metadata.recordedAt = 'yesterday';
       await expect(bad('s', [badTime], 'any')).rejects.toThrow(/ISO-8601/);

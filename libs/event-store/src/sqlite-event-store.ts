@@ -16,7 +16,7 @@ import {
   type Subscription,
 } from './event-store.js';
 import type { StoredEvent } from './audit.js';
-import { canonicalJson, computeChainHash, computeEventHash, verifyEventHash } from './hash-chain.js';
+import { canonicalJson, computeChainHash, computeStoredEventHash, verifyEventHash } from './hash-chain.js';
 import { UpcasterRegistry } from './upcasting.js';
 
 export interface SqliteEventStoreOptions {
@@ -97,13 +97,51 @@ interface EventRow {
   chain_hash: string;
 }
 
+/**
+ * An event checked and serialised once, before the transaction: `dataJson` is the canonical JSON that is both
+ * stored and hashed; the stored metadata is the caller's metadata without `hash`, with `prevHash` set by the
+ * transaction: its canonical JSON is `{` + `metadataBefore` + `"prevHash":<hash or null>` + `metadataAfter`
+ * + `}` (the members that sort before and after `prevHash`, with their commas).
+ */
 interface PreparedEvent {
   id: string;
   type: string;
-  data: JsonObject;
   dataJson: string;
-  metadata: JsonObject;
+  metadataBefore: string;
+  metadataAfter: string;
   recordedAt: string;
+}
+
+interface PreparedWrite {
+  stream: string;
+  events: PreparedEvent[];
+  expected: ExpectedRevision;
+}
+
+/** The last event of a stream as one append transaction sees it. */
+interface StreamHead {
+  revision: bigint;
+  position: bigint;
+  hash: string;
+}
+
+/** Where a stored event id lives. */
+interface StoredId {
+  stream: string;
+  revision: bigint;
+  position: bigint;
+}
+
+/**
+ * What one append transaction knows of the log: the heads of the streams it writes and the stored events
+ * with the ids it appends (each read with ONE query for the whole batch), and the log head (read when the
+ * first event is written). Its own inserts keep all three up to date, so every write of a batch sees the
+ * earlier writes exactly as it would by querying the table again.
+ */
+interface AppendContext {
+  heads: Map<string, StreamHead>;
+  ids: Map<string, StoredId>;
+  log?: { recordedFloor: string; chainHash: string | null; next: bigint };
 }
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -125,9 +163,9 @@ export class SqliteEventStore extends EventStore {
   private pollTimer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
   private readonly sql: Record<
-    | 'streamHead'
+    | 'streamHeads'
     | 'logHeadRecordedAt'
-    | 'byId'
+    | 'byIds'
     | 'insert'
     | 'streamPage'
     | 'allPage'
@@ -138,14 +176,7 @@ export class SqliteEventStore extends EventStore {
     | 'streamHeadRevision',
     Statement
   >;
-  private readonly appendTransaction: (
-    stream: string,
-    events: PreparedEvent[],
-    expected: ExpectedRevision,
-  ) => AppendResult & { written: boolean };
-  private readonly appendManyTransaction: (
-    writes: { stream: string; events: PreparedEvent[]; expected: ExpectedRevision }[],
-  ) => (AppendResult & { written: boolean })[];
+  private readonly appendTransaction: (writes: PreparedWrite[]) => (AppendResult & { written: boolean })[];
 
   private constructor(
     readonly file: string,
@@ -156,15 +187,20 @@ export class SqliteEventStore extends EventStore {
     super();
     const prepare = (source: string): Statement => db.prepare<unknown[], unknown>(source);
     this.sql = {
-      streamHead: prepare(
-        'SELECT revision, position, hash FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1',
+      // SQLite takes the bare columns of a max() aggregate from the row holding the maximum
+      streamHeads: prepare(
+        `SELECT stream, max(revision) AS revision, position, hash FROM events
+         WHERE stream IN (SELECT value FROM json_each(?)) GROUP BY stream`,
       ),
       logHeadRecordedAt: prepare('SELECT recorded_at, chain_hash FROM events ORDER BY position DESC LIMIT 1'),
       nextPosition: prepare(
         `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) + 1 AS next`,
       ),
       streamHeadRevision: prepare('SELECT max(revision) AS revision FROM events WHERE stream = ?'),
-      byId: prepare('SELECT stream, revision, position FROM events WHERE event_id = ?'),
+      byIds: prepare(
+        `SELECT event_id, stream, revision, position FROM events
+         WHERE event_id IN (SELECT value FROM json_each(?))`,
+      ),
       insert: prepare(
         `INSERT INTO events (position, event_id, stream, revision, type, data, metadata, hash, recorded_at,
                              chain_hash)
@@ -180,16 +216,11 @@ export class SqliteEventStore extends EventStore {
         'SELECT position FROM events WHERE recorded_at <= ? ORDER BY recorded_at DESC, position DESC LIMIT 1',
       ),
     };
-    const transaction = db.transaction(
-      (stream: string, events: PreparedEvent[], expected: ExpectedRevision) =>
-        this.appendInTransaction(stream, events, expected),
-    );
-    this.appendTransaction = (stream, events, expected) => transaction.immediate(stream, events, expected);
-    const many = db.transaction(
-      (writes: { stream: string; events: PreparedEvent[]; expected: ExpectedRevision }[]) =>
-        writes.map((write) => this.appendInTransaction(write.stream, write.events, write.expected)),
-    );
-    this.appendManyTransaction = (writes) => many.immediate(writes);
+    const transaction = db.transaction((writes: PreparedWrite[]) => {
+      const context = this.appendContext(writes);
+      return writes.map((write) => this.appendInTransaction(write, context));
+    });
+    this.appendTransaction = (writes) => transaction.immediate(writes);
   }
 
   /** Opens (creating if needed) the event store in `file`. Several processes may open the same file. */
@@ -236,7 +267,9 @@ export class SqliteEventStore extends EventStore {
     assertStreamName(stream);
     assertExpectedRevision(options.expectedRevision);
     const prepared = events.map(prepareEvent);
-    const result = this.appendTransaction(stream, prepared, options.expectedRevision);
+    const [result] = this.appendTransaction([
+      { stream, events: prepared, expected: options.expectedRevision },
+    ]);
     if (result.written) this.wakeAll();
     return { nextRevision: result.nextRevision, position: result.position };
   }
@@ -259,48 +292,59 @@ export class SqliteEventStore extends EventStore {
       };
     });
     if (prepared.length === 0) return [];
-    const results = this.appendManyTransaction(prepared);
+    const results = this.appendTransaction(prepared);
     if (results.some((result) => result.written)) this.wakeAll();
     return results.map(({ nextRevision, position }) => ({ nextRevision, position }));
   }
 
+  /** Reads, for a whole batch, the stream heads and the stored events with the batch's ids: two queries. */
+  private appendContext(writes: readonly PreparedWrite[]): AppendContext {
+    const streams = [...new Set(writes.map((write) => write.stream))];
+    const heads = new Map<string, StreamHead>();
+    for (const row of this.sql.streamHeads.all(JSON.stringify(streams)) as (StreamHead & {
+      stream: string;
+    })[])
+      heads.set(row.stream, { revision: row.revision, position: row.position, hash: row.hash });
+    const ids = new Map<string, StoredId>();
+    const eventIds = writes.flatMap((write) => write.events.map((event) => event.id));
+    if (eventIds.length > 0) {
+      for (const row of this.sql.byIds.all(JSON.stringify(eventIds)) as (StoredId & { event_id: string })[])
+        ids.set(row.event_id, { stream: row.stream, revision: row.revision, position: row.position });
+    }
+    return { heads, ids };
+  }
+
   private appendInTransaction(
-    stream: string,
-    events: PreparedEvent[],
-    expected: ExpectedRevision,
+    { stream, events, expected }: PreparedWrite,
+    context: AppendContext,
   ): AppendResult & { written: boolean } {
-    const head = this.sql.streamHead.get(stream) as
-      { revision: bigint; position: bigint; hash: string } | undefined;
+    const head = context.heads.get(stream);
     const current = head === undefined ? -1 : Number(head.revision);
 
-    const retried = this.findIdempotentRetry(stream, events);
+    const retried = findIdempotentRetry(stream, events, context.ids);
     if (retried) return { ...retried, written: false };
 
     checkExpectedRevision(stream, expected, current);
     if (events.length === 0) return { nextRevision: current, position: head?.position ?? 0n, written: false };
 
-    const logHead = this.sql.logHeadRecordedAt.get() as
-      { recorded_at: string; chain_hash: string } | undefined;
-    let recordedFloor = logHead?.recorded_at ?? '';
-    let chainHash = logHead?.chain_hash ?? null;
-    let next = (this.sql.nextPosition.get() as { next: bigint }).next;
+    const log = (context.log ??= this.readLogHead());
     let prevHash = head?.hash ?? null;
     let revision = current;
     let position = 0n;
     for (const event of events) {
       revision += 1;
-      const metadata = { ...event.metadata, prevHash };
-      const hash = computeEventHash({
+      const metadataJson = `{${event.metadataBefore}"prevHash":${JSON.stringify(prevHash)}${event.metadataAfter}}`;
+      const hash = computeStoredEventHash(
         stream,
         revision,
-        type: event.type,
-        data: event.data,
-        metadata,
+        event.type,
+        event.dataJson,
+        metadataJson,
         prevHash,
-      });
-      if (event.recordedAt > recordedFloor) recordedFloor = event.recordedAt;
-      position = next++;
-      chainHash = computeChainHash(chainHash, position, hash);
+      );
+      if (event.recordedAt > log.recordedFloor) log.recordedFloor = event.recordedAt;
+      position = log.next++;
+      log.chainHash = computeChainHash(log.chainHash, position, hash);
       this.sql.insert.run(
         position,
         event.id,
@@ -308,57 +352,43 @@ export class SqliteEventStore extends EventStore {
         revision,
         event.type,
         event.dataJson,
-        canonicalJson(metadata),
+        metadataJson,
         hash,
-        recordedFloor,
-        chainHash,
+        log.recordedFloor,
+        log.chainHash,
       );
+      context.ids.set(event.id, { stream, revision: BigInt(revision), position });
       prevHash = hash;
     }
+    context.heads.set(stream, { revision: BigInt(revision), position, hash: prevHash ?? '' });
     return { nextRevision: revision, position, written: true };
   }
 
+  /** The log head an append continues from: its recorded-at floor, its chain hash, the next position. */
+  private readLogHead(): NonNullable<AppendContext['log']> {
+    const logHead = this.sql.logHeadRecordedAt.get() as
+      { recorded_at: string; chain_hash: string } | undefined;
+    return {
+      recordedFloor: logHead?.recorded_at ?? '',
+      chainHash: logHead?.chain_hash ?? null,
+      next: (this.sql.nextPosition.get() as { next: bigint }).next,
+    };
+  }
+
   /**
-   * EventStoreDB's idempotent retry: when every id of the batch is already stored in this stream, in batch
-   * order at consecutive revisions, the append succeeds whatever its expected revision and stores nothing.
-   * Any other overlap with stored ids is an `EventIdConflictError`.
+   * The current revision of each of `streams` that holds events (streams without events are absent), in one
+   * query: lets a bulk writer skip reading streams that do not exist yet.
    */
-  private findIdempotentRetry(stream: string, events: PreparedEvent[]): AppendResult | undefined {
-    const seen = new Set<string>();
-    const stored: { stream: string; revision: bigint; position: bigint }[] = [];
-    let missing: string | undefined;
-    for (const event of events) {
-      if (seen.has(event.id)) throw new EventIdConflictError(stream, event.id, 'appears twice in the batch');
-      seen.add(event.id);
-      const row = this.sql.byId.get(event.id) as (typeof stored)[number] | undefined;
-      if (row === undefined) {
-        missing ??= event.id;
-        continue;
-      }
-      if (row.stream !== stream) {
-        throw new EventIdConflictError(stream, event.id, `is already stored in stream ${row.stream}`);
-      }
-      stored.push(row);
-    }
-    if (stored.length === 0) return undefined;
-    if (missing !== undefined) {
-      throw new EventIdConflictError(
-        stream,
-        missing,
-        `is new but ${stored.length} other event(s) of the batch are already stored: not an idempotent retry`,
-      );
-    }
-    for (let i = 1; i < stored.length; i++) {
-      if (stored[i].revision !== stored[i - 1].revision + 1n) {
-        throw new EventIdConflictError(
-          stream,
-          events[i].id,
-          'is stored, but not right after the previous event of the batch: not an idempotent retry',
-        );
-      }
-    }
-    const last = stored[stored.length - 1];
-    return { nextRevision: Number(last.revision), position: last.position };
+  async streamRevisions(streams: readonly string[]): Promise<Map<string, number>> {
+    this.assertOpen();
+    const revisions = new Map<string, number>();
+    if (streams.length === 0) return revisions;
+    for (const row of this.sql.streamHeads.all(JSON.stringify(streams)) as {
+      stream: string;
+      revision: bigint;
+    }[])
+      revisions.set(row.stream, Number(row.revision));
+    return revisions;
   }
 
   override async *readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
@@ -655,26 +685,100 @@ class SqliteSubscription implements Subscription, AsyncIterator<RecordedEvent> {
   }
 }
 
+/**
+ * EventStoreDB's idempotent retry: when every id of the batch is already stored in this stream, in batch
+ * order at consecutive revisions, the append succeeds whatever its expected revision and stores nothing.
+ * Any other overlap with stored ids is an `EventIdConflictError`. `stored` holds the stored events among the
+ * batch's ids (and those the transaction has written so far).
+ */
+function findIdempotentRetry(
+  stream: string,
+  events: readonly PreparedEvent[],
+  stored: ReadonlyMap<string, StoredId>,
+): AppendResult | undefined {
+  const seen = new Set<string>();
+  const found: StoredId[] = [];
+  let missing: string | undefined;
+  for (const event of events) {
+    if (seen.has(event.id)) throw new EventIdConflictError(stream, event.id, 'appears twice in the batch');
+    seen.add(event.id);
+    const row = stored.get(event.id);
+    if (row === undefined) {
+      missing ??= event.id;
+      continue;
+    }
+    if (row.stream !== stream) {
+      throw new EventIdConflictError(stream, event.id, `is already stored in stream ${row.stream}`);
+    }
+    found.push(row);
+  }
+  if (found.length === 0) return undefined;
+  if (missing !== undefined) {
+    throw new EventIdConflictError(
+      stream,
+      missing,
+      `is new but ${found.length} other event(s) of the batch are already stored: not an idempotent retry`,
+    );
+  }
+  for (let i = 1; i < found.length; i++) {
+    if (found[i].revision !== found[i - 1].revision + 1n) {
+      throw new EventIdConflictError(
+        stream,
+        events[i].id,
+        'is stored, but not right after the previous event of the batch: not an idempotent retry',
+      );
+    }
+  }
+  const last = found[found.length - 1];
+  return { nextRevision: Number(last.revision), position: last.position };
+}
+
 function prepareEvent(event: EventToAppend, index: number): PreparedEvent {
   const where = `event ${index}`;
   if (typeof event.id !== 'string' || event.id === '') throw new TypeError(`${where}: id must be non-empty`);
   if (typeof event.type !== 'string' || event.type === '') {
     throw new TypeError(`${where} (${event.id}): type must be a non-empty string`);
   }
-  const data = toJsonObject(event.data, `${where} (${event.id}) data`);
-  const { prevHash: _prevHash, hash: _hash, ...rest } = event.metadata as Record<string, unknown>;
-  const metadata = toJsonObject(rest, `${where} (${event.id}) metadata`);
+  const dataJson = toCanonicalJson(event.data, `${where} (${event.id}) data`);
+  const { prevHash: _prevHash, hash: _hash, ...metadata } = event.metadata as Record<string, unknown>;
+  const [metadataBefore, metadataAfter] = membersAroundPrevHash(metadata);
   const recordedAt = toIsoInstant(event.metadata.recordedAt, `${where} (${event.id}) metadata.recordedAt`);
-  return { id: event.id, type: event.type, data, dataJson: canonicalJson(data), metadata, recordedAt };
+  return { id: event.id, type: event.type, dataJson, metadataBefore, metadataAfter, recordedAt };
 }
 
-/** The value as it reads back from storage (a JSON round trip), so hashes can be recomputed from what's read. */
-function toJsonObject(value: unknown, what: string): JsonObject {
+/**
+ * The canonical JSON members of `metadata` (which has no `prevHash`) that sort before `prevHash`, each
+ * followed by a comma, and those that sort after it, each preceded by one (keys compared as canonical JSON
+ * sorts them, by UTF-16 code units).
+ */
+function membersAroundPrevHash(metadata: Record<string, unknown>): [string, string] {
+  let before = '';
+  let after = '';
+  try {
+    for (const key of Object.keys(metadata).sort()) {
+      const value = metadata[key];
+      if (value === undefined) continue;
+      const member = `${JSON.stringify(key)}:${canonicalJson(value)}`;
+      if (key < 'prevHash') before += `${member},`;
+      else after += `,${member}`;
+    }
+  } catch (error) {
+    canonicalJson(metadata); // the same error, naming the member's path from the metadata's root
+    throw error;
+  }
+  return [before, after];
+}
+
+/**
+ * The canonical JSON of a JSON object: the text that is stored and hashed, and that reads back (`JSON.parse`)
+ * as the value with `undefined` members dropped. Rejects NaN, Infinity, bigint, class instances, ... rather
+ * than storing them mangled.
+ */
+function toCanonicalJson(value: unknown, what: string): string {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new TypeError(`${what} must be a JSON object`);
   }
-  canonicalJson(value); // rejects NaN, Infinity, bigint, class instances, ... rather than storing them mangled
-  return JSON.parse(JSON.stringify(value)) as JsonObject;
+  return canonicalJson(value);
 }
 
 function toIsoInstant(value: unknown, what: string): string {

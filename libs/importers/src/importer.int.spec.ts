@@ -27,6 +27,7 @@ const NDJSON_FIXTURE = join(process.cwd(), 'test/fixtures/import/statements.ndjs
 /** Delegates to a real store; `beforeBatch` may act before each appendToStreams call (the call number given). */
 class InterceptingStore extends EventStore {
   calls = 0;
+  streamsRead = 0;
   beforeBatch: (call: number, writes: StreamWrite[]) => Promise<StreamWrite[]> = async (_, writes) => writes;
   constructor(readonly inner: SqliteEventStore) {
     super();
@@ -39,6 +40,7 @@ class InterceptingStore extends EventStore {
     return this.inner.appendToStream(stream, events, o);
   }
   readStream(stream: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
+    this.streamsRead += 1;
     return this.inner.readStream(stream, options);
   }
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent> {
@@ -52,6 +54,15 @@ class InterceptingStore extends EventStore {
   }
   close() {
     return this.inner.close();
+  }
+}
+
+/** The same, offering the SQLite store's one-query lookup of which streams hold events. */
+class LookingUpStore extends InterceptingStore {
+  lookups = 0;
+  streamRevisions(streams: readonly string[]): Promise<Map<string, number>> {
+    this.lookups += 1;
+    return this.inner.streamRevisions(streams);
   }
 }
 
@@ -69,7 +80,10 @@ const line = (id: string | undefined, text: string, extra: Record<string, unknow
 
 const ID = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
-describe('importStatements (SQLite event store)', () => {
+describe.each([
+  ['looking up the batch streams at once', true],
+  ['reading every stream', false],
+])('importStatements (SQLite event store, %s)', (_name, lookUp) => {
   let dir: string;
   let sqlite: SqliteEventStore;
   let store: InterceptingStore;
@@ -82,7 +96,7 @@ describe('importStatements (SQLite event store)', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'communique-import-'));
     sqlite = SqliteEventStore.open(join(dir, 'events.db'));
-    store = new InterceptingStore(sqlite);
+    store = lookUp ? new LookingUpStore(sqlite) : new InterceptingStore(sqlite);
   });
   afterEach(async () => {
     await store.close();
@@ -207,6 +221,19 @@ describe('importStatements (SQLite event store)', () => {
       skipped: { 'already imported': 5 },
     });
     expect(await sqlite.headPosition()).toBe(head);
+  });
+
+  it('reads the stored state only of statements whose stream exists, when the store can tell at once', async () => {
+    await importText(`${line(ID(1), 'one')}\n${line(ID(2), 'two')}\n`);
+    store.streamsRead = 0;
+    const report = await importText(
+      [line(ID(1), 'one'), line(ID(2), 'changed'), line(ID(3), 'three'), line(ID(4), 'four')].join('\n'),
+      { batchSize: 2 },
+    );
+    expect(report).toMatchObject({ imported: 2, skipped: { 'already imported': 1 }, rejected: 1 });
+    expect(report.rejections.map((r) => [r.line, r.field])).toEqual([[2, 'id']]);
+    expect(store.streamsRead).toBe(lookUp ? 2 : 4);
+    if (store instanceof LookingUpStore) expect(store.lookups).toBe(3);
   });
 
   it('the same id with other content is a rejection naming the conflict, and the stored statement stays', async () => {

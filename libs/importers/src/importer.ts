@@ -15,7 +15,7 @@ import {
 import { WrongExpectedRevisionError, type EventStore, type Position, type StreamWrite } from '#event-store';
 import type { SourceRecord } from './records.js';
 
-export const DEFAULT_BATCH_SIZE = 1000;
+export const DEFAULT_BATCH_SIZE = 5000;
 /** Rejections listed one by one in a report; beyond that they are only counted. */
 export const DEFAULT_MAX_LISTED_REJECTIONS = 1000;
 /** Skip reason of a record whose statement is already stored with the same content (or earlier in the file). */
@@ -27,7 +27,7 @@ export interface ImportOptions {
   reference: ReferenceData;
   /** `recordedBy` of every event, e.g. `import:events.csv` */
   recordedBy: string;
-  /** statements per append transaction; default 1000 */
+  /** statements per append transaction; default 5000 */
   batchSize?: number;
   /** rejections listed in the report (the others are counted); default 1000 */
   maxListedRejections?: number;
@@ -234,6 +234,27 @@ interface BatchOutcome {
   rejections: Rejection[];
 }
 
+/** A store that tells in one call which of many streams hold events (the SQLite store does). */
+interface StreamRevisionLookup {
+  streamRevisions(streams: readonly string[]): Promise<Map<string, number>>;
+}
+
+const canLookUpStreams = (store: EventStore): store is EventStore & StreamRevisionLookup =>
+  typeof (store as Partial<StreamRevisionLookup>).streamRevisions === 'function';
+
+/**
+ * The streams of the batch that hold events, when the store can say so in one query; undefined means every
+ * statement's stream is read.
+ */
+async function storedStreams(
+  batch: readonly Extract<SourceRecord, { kind: 'statement' }>[],
+  store: EventStore,
+): Promise<ReadonlySet<string> | undefined> {
+  if (!canLookUpStreams(store)) return undefined;
+  const revisions = await store.streamRevisions([...new Set(batch.map((r) => statementStream(r.id)))]);
+  return new Set(revisions.keys());
+}
+
 /** Decides every statement of a batch against its stream's stored state and the batch's earlier statements. */
 async function decideBatch(
   batch: Extract<SourceRecord, { kind: 'statement' }>[],
@@ -242,10 +263,16 @@ async function decideBatch(
 ): Promise<BatchOutcome> {
   const outcome: BatchOutcome = { pending: [], already: 0, rejections: [] };
   const inBatch = new Map<string, { line: number; state: StatementState }>();
+  // a new statement's stream holds nothing: only the streams that exist are read
+  const stored = await storedStreams(batch, store);
   for (const record of batch) {
     const key = record.id.toLowerCase();
     const earlier = inBatch.get(key);
-    const state = earlier?.state ?? (await loadState(store, record.id));
+    const state =
+      earlier?.state ??
+      (stored === undefined || stored.has(statementStream(record.id))
+        ? await loadState(store, record.id)
+        : initialStatementState);
     try {
       const events = decide(
         { type: 'RecordStatement', id: record.id, input: record.input },
