@@ -17,7 +17,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { SqliteEventStore } from '#event-store';
+import { SqliteEventStore, type StreamWrite } from '#event-store';
 import { rebuildInto } from '#projections';
 import { DATA_DIR, ROOT, SCRATCH_DIR } from './config.js';
 import { generateStreams } from './generator.js';
@@ -95,11 +95,21 @@ export async function ensureEvents(set: DataSet): Promise<void> {
   console.log(`preparing ${set.statements} statements (seed ${set.seed}) in ${set.eventsFile} ...`);
   const started = performance.now();
   const store = SqliteEventStore.open(scratch);
+  // Batches of 1,000 statements, one transaction each (what `communique import` does).
   let done = 0;
+  let batch: StreamWrite[] = [];
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    await store.appendToStreams(batch);
+    done += batch.length;
+    batch = [];
+    if (done % 50_000 === 0) console.log(`  ${done} statements`);
+  };
   for (const { stream, events } of generateStreams({ seed: set.seed, statements: set.statements })) {
-    await store.appendToStream(stream, events, { expectedRevision: 'no_stream' });
-    if (++done % 50_000 === 0) console.log(`  ${done} statements`);
+    batch.push({ stream, events, expectedRevision: 'no_stream' });
+    if (batch.length === 1000) await flush();
   }
+  await flush();
   await store.close(); // checkpoints the WAL into the file
   copyFileSync(scratch, `${set.eventsFile}.partial`);
   renameSync(`${set.eventsFile}.partial`, set.eventsFile);
