@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { COUNTRY_ROLES, type CountryRole, type Statement, type StatementStatus } from '#domain';
@@ -6,6 +6,7 @@ import { encodeCursor } from './cursor.js';
 import { sortKeyOf } from './partial-date.js';
 import { BULK_LOAD_DEFERRED_INDEXES, DUMP_ORDER, SCHEMA, SCHEMA_VERSION } from './schema.js';
 import { ReadModelUnusableError } from './errors.js';
+import { ViewCache } from './view-cache.js';
 import { buildSearchSql, encodeSearchCursor, type SearchSql } from './search.js';
 import { buildActivitySql, buildRelationsSql, periodOf, Tally, type AggregateRow } from './dashboards.js';
 import {
@@ -56,9 +57,6 @@ interface TimelineRow extends StatementRow {
 
 type Prepared = Database.Statement<unknown[]>;
 
-/** Page cache of a read model being rebuilt, in SQLite's units (negative: KiB): 1 GiB. */
-const REBUILD_CACHE_SIZE = -1048576;
-
 export interface ReadModelOpenOptions {
   /**
    * For a read model being rebuilt, which nobody reads until it is complete: no journal at all,
@@ -69,7 +67,31 @@ export interface ReadModelOpenOptions {
   relaxedDurability?: boolean;
   /** open an existing file for reading only (no schema set-up, no writes) */
   readonly?: boolean;
+  /**
+   * Files up to this size get SQLite's `quick_check` (every page read) when opened; larger ones only the
+   * checks that read no pages (header, size against the header's page count). Default
+   * `FULL_CHECK_MAX_BYTES`.
+   */
+  fullCheckMaxBytes?: number;
 }
+
+/**
+ * The largest read-model file whose every page is checked (`pragma quick_check`) at open: about 1 s of
+ * start-up per 100 MB, so a 1M-statement file (2.4 GB) would wait minutes before serving. Above it a damaged
+ * page is found by the first query that reads it (an SQLITE_CORRUPT error for that request), and the
+ * operator rebuilds with `communique rebuild`; truncation is still caught at open from the header.
+ */
+export const FULL_CHECK_MAX_BYTES = 512 * 1024 * 1024;
+
+/**
+ * SQLite page cache per connection, in KiB: 1 GiB while rebuilding (bulk writes touch every index), 16 MiB
+ * for a serving process, whose reads touch the few pages of the hot timeline pages (a larger cache only kept
+ * the pages the start-up check had read resident).
+ */
+const REBUILD_CACHE_KIB = 1_048_576;
+/** Parsed statement views kept per process (a view is ~2 KB: a few MB), so hot pages skip `JSON.parse`. */
+const VIEW_CACHE_SIZE = 2_000;
+const SERVING_CACHE_KIB = 16_384;
 
 /**
  * The read store: one SQLite file per process (DESIGN §6), written only by the projection runner and read by
@@ -82,6 +104,7 @@ export interface ReadModelOpenOptions {
  */
 export class ReadModel {
   private readonly cache = new Map<string, Prepared>();
+  private readonly views = new ViewCache<StatementView>(VIEW_CACHE_SIZE);
 
   private constructor(
     private db: Database.Database,
@@ -90,6 +113,10 @@ export class ReadModel {
   ) {}
 
   static open(file: string, options: ReadModelOpenOptions = {}): ReadModel {
+    if (options.readonly !== true) {
+      const truncated = truncation(file);
+      if (truncated !== undefined) throw new ReadModelUnusableError(file, `damaged (${truncated})`);
+    }
     let db: Database.Database;
     try {
       db = new Database(file, {
@@ -120,7 +147,7 @@ export class ReadModel {
       // a rebuild inserts into B-trees keyed by random ids: the more of them stays cached, the fewer pages
       // are written and read back (SQLite takes the pages as it needs them, so a small rebuild uses little)
       db.pragma(
-        options.relaxedDurability === true ? `cache_size = ${REBUILD_CACHE_SIZE}` : 'cache_size = -65536',
+        `cache_size = -${options.relaxedDurability === true ? REBUILD_CACHE_KIB : SERVING_CACHE_KIB}`,
       );
       const version = db.pragma('user_version', { simple: true });
       if (version !== 0 && version !== SCHEMA_VERSION) {
@@ -129,9 +156,12 @@ export class ReadModel {
           `schema version ${String(version)}, this code writes version ${SCHEMA_VERSION}`,
         );
       }
-      // A truncated file or a damaged page can still have a readable header: check every page's structure.
-      const check: unknown = db.pragma('quick_check', { simple: true });
-      if (check !== 'ok') throw new ReadModelUnusableError(file, `damaged (quick_check: ${String(check)})`);
+      // A truncated file or a damaged page can still have a readable header: check every page's structure
+      // when the file is small enough for that to be quick (the size against the header is checked first).
+      if (fileSize(file) <= (options.fullCheckMaxBytes ?? FULL_CHECK_MAX_BYTES)) {
+        const check: unknown = db.pragma('quick_check', { simple: true });
+        if (check !== 'ok') throw new ReadModelUnusableError(file, `damaged (quick_check: ${String(check)})`);
+      }
       db.exec(SCHEMA);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
       if (options.relaxedDurability === true) {
@@ -175,6 +205,7 @@ export class ReadModel {
     }
     this.close();
     this.cache.clear();
+    this.views.clear();
     moveIntoPlace(replacement, this.file);
     const reopened = ReadModel.open(this.file);
     this.db = reopened.db;
@@ -378,7 +409,7 @@ export class ReadModel {
       `SELECT ${STATEMENT_COLUMNS} FROM statements s WHERE s.id = ? AND ${validAt('s', asOf, params)}`,
       ...params,
     );
-    return row === undefined ? undefined : toView(row);
+    return row === undefined ? undefined : this.view(row);
   }
 
   /** Many statements in one query (for batched field resolvers); ids not found are absent from the map. */
@@ -390,7 +421,7 @@ export class ReadModel {
         `WHERE s.id IN (SELECT value FROM json_each(?)) AND ${validAt('s', asOf, params)}`,
       ...params,
     );
-    return new Map(rows.map((row) => [row.id, toView(row)]));
+    return new Map(rows.map((row) => [row.id, this.view(row)]));
   }
 
   /**
@@ -411,7 +442,7 @@ export class ReadModel {
       ...params,
     );
     const result = new Map<string, StatementView[]>(ids.map((id) => [id, []]));
-    for (const row of rows) result.get(row.responds_to)?.push(toView(row));
+    for (const row of rows) result.get(row.responds_to)?.push(this.view(row));
     return result;
   }
 
@@ -452,7 +483,7 @@ export class ReadModel {
       this.all<StatementRow>(pageSql, ...pageParams);
     const edges = rows.slice(0, req.first).map((row, i) => ({
       cursor: encodeSearchCursor(offset + i),
-      node: toView(row),
+      node: this.view(row),
       roles: [],
     }));
     return withLazyCount(
@@ -578,7 +609,7 @@ export class ReadModel {
         recordedPosition: row.entry_recorded_position,
         statementId: row.id,
       }),
-      node: toView(row),
+      node: this.view(row),
       roles: rolesOf(row),
     }));
     const count = (): number => {
@@ -596,6 +627,11 @@ export class ReadModel {
       { edges, hasNextPage: rows.length > req.first, endCursor: edges.at(-1)?.cursor ?? null },
       count,
     );
+  }
+
+  /** The view of a statement row, parsed once per (id, valid_from) while it stays in the cache. */
+  private view(row: StatementRow): StatementView {
+    return this.views.get(row.id, row.valid_from, () => toView(row));
   }
 
   private prepare(sql: string): Prepared {
@@ -678,6 +714,33 @@ export function moveIntoPlace(from: string, to: string): void {
   for (const suffix of ['-wal', '-shm']) rmSync(to + suffix, { force: true });
   renameSync(from, to);
   fsyncFile(dirname(to));
+}
+
+const fileSize = (file: string): number => (existsSync(file) ? statSync(file).size : 0);
+
+/**
+ * Why the main file is shorter than its header says, or undefined. The header's page count (offset 28) is
+ * valid when its "version-valid-for" number (offset 92) equals the change counter (offset 24); the file may
+ * then be longer than that count (pages freed but not yet cut off), never shorter. Not judged while a WAL
+ * with frames is beside it: a checkpoint cut short may have written the header first, and SQLite completes it
+ * from the WAL. Reads 100 bytes.
+ */
+function truncation(file: string): string | undefined {
+  const size = fileSize(file);
+  if (size < 100 || fileSize(`${file}-wal`) > 0) return undefined; // empty or new, or a WAL to replay
+  const header = Buffer.alloc(100);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, header, 0, 100, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const rawPageSize = header.readUInt16BE(16);
+  const pageSize = rawPageSize === 1 ? 65_536 : rawPageSize;
+  const pages = header.readUInt32BE(28);
+  if (pages === 0 || header.readUInt32BE(92) !== header.readUInt32BE(24)) return undefined;
+  const expected = pages * pageSize;
+  return size < expected ? `${size} bytes, its header counts ${pages} pages of ${pageSize} bytes` : undefined;
 }
 
 function fsyncFile(path: string): void {
