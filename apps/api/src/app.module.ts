@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
 import { Inject } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, Reflector } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, HttpAdapterHost, Reflector } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import mercurius from 'mercurius';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ProjectionRunner } from '#projections';
 import { ReadModel } from '#read-model';
 import type { AppConfig } from './config/app-config.js';
@@ -25,14 +25,10 @@ import { StatementRepository } from './statements/statement.repository.js';
 import { StatementMutations } from './statements/statement-mutations.js';
 import { StatementQueries } from './statements/statement-queries.js';
 import { StatementResolver } from './statements/statement.resolver.js';
-import {
-  ANONYMOUS,
-  AccessGuard,
-  QueryTimeLimit,
-  authenticate,
-  type SecureContext,
-} from './security/access.js';
-import { checkDocumentSize, validationRules, withoutSuggestions } from './security/graphql-limits.js';
+import { ANONYMOUS, AccessGuard, type RequestAuth, type SecureContext } from './security/access.js';
+import { GraphQLGate, OperationLimits } from './security/graphql-gate.js';
+import { withoutSuggestions } from './security/graphql-limits.js';
+import { installWebSocketDoor, subscriptionDoor } from './security/websocket-door.js';
 import { JournalismQueries } from './journalism/journalism.queries.js';
 import { JournalismResolver } from './journalism/journalism.resolver.js';
 import { ExportsController } from './journalism/exports.controller.js';
@@ -82,6 +78,7 @@ export interface AppModuleOptions {
 export class AppModule {
   static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
     if (options.graphql) return replaceGraphQLModule(AppModule.forRoot(config), options.graphql);
+    const gate = new GraphQLGate(config.security, config.production);
     return {
       module: AppModule,
       imports: [
@@ -90,51 +87,56 @@ export class AppModule {
         CqrsModule.forRoot(),
         GraphQLModule.forRootAsync<MercuriusDriverConfig>({
           driver: MercuriusDriver,
-          inject: [ReadModel, APP_CONFIG],
-          useFactory: (readModel: ReadModel, appConfig: AppConfig) => ({
-            autoSchemaFile: true,
-            path: '/graphql',
-            graphiql: !appConfig.production,
-            allowBatchedQueries: appConfig.security.limits.maxBatch > 1,
-            // compile a query document to JS (graphql-jit) from its second use: the execution is then cheaper
-            jit: 1,
-            graphql: { parseOptions: { maxTokens: appConfig.security.limits.maxTokens } },
-            validationRules: validationRules(appConfig.security.limits, appConfig.production),
-            hooks: {
-              preParsing: async (_schema, source) => checkDocumentSize(source, appConfig.security.limits),
-            },
-            errorFormatter: (execution, context) => {
-              const formatted = mercurius.defaultErrorFormatter(execution, context);
-              const errors = formatted.response.errors
-                ?.map(withErrorCode)
-                .map((e) => (appConfig.production ? { ...e, message: withoutSuggestions(e.message) } : e));
-              return { ...formatted, response: { ...formatted.response, errors } };
-            },
-            subscription: {
-              // Loaders are made afresh for every use: a connection lives long, a cached statement would go
-              // stale. The key comes with the WebSocket upgrade request, like an HTTP request's.
-              context: (_connection: unknown, request: FastifyRequest): GraphQLContext & SecureContext => {
-                const auth = authenticate(request.headers.authorization, appConfig.security);
+          inject: [ReadModel, APP_CONFIG, HttpAdapterHost],
+          useFactory: (readModel: ReadModel, appConfig: AppConfig, http: HttpAdapterHost) => {
+            // Every document passes the gate, whichever door it comes through (security/graphql-gate.ts).
+            installWebSocketDoor(http.httpAdapter.getInstance<FastifyInstance>(), gate);
+            // Loaders are made afresh for every use on a WebSocket: a connection lives long, a cached
+            // statement would go stale.
+            const door = subscriptionDoor(gate, (auth: RequestAuth): GraphQLContext & SecureContext => ({
+              get loaders() {
+                return new StatementLoaders(readModel);
+              },
+              requestId: randomUUID(),
+              principal: auth.principal?.name ?? ANONYMOUS,
+              auth,
+            }));
+            return {
+              autoSchemaFile: true,
+              path: '/graphql',
+              graphiql: !appConfig.production,
+              allowBatchedQueries: appConfig.security.limits.maxBatch > 1,
+              // compile a query document to JS (graphql-jit) from its second use: the execution is then cheaper
+              jit: 1,
+              graphql: { parseOptions: gate.parseOptions },
+              validationRules: gate.rules,
+              // the operation budget (OperationLimits) charges field resolvers too, not only root fields
+              fieldResolverEnhancers: ['interceptors'],
+              hooks: {
+                preParsing: async (_schema, source) => gate.checkSource(source),
+                preValidation: async (_schema, document) => gate.checkParsed(document),
+                ...door.hooks,
+              },
+              errorFormatter: (execution, context) => {
+                const formatted = mercurius.defaultErrorFormatter(execution, context);
+                const errors = formatted.response.errors
+                  ?.map(withErrorCode)
+                  .map((e) => (appConfig.production ? { ...e, message: withoutSuggestions(e.message) } : e));
+                return { ...formatted, response: { ...formatted.response, errors } };
+              },
+              subscription: door.options,
+              context: (request: FastifyRequest): GraphQLContext & SecureContext => {
+                const auth = gate.authenticate(request.headers.authorization);
                 return {
-                  get loaders() {
-                    return new StatementLoaders(readModel);
-                  },
-                  requestId: randomUUID(),
+                  loaders: new StatementLoaders(readModel),
+                  requestId:
+                    headerValue(request.headers['x-request-id']) ?? String(request.id ?? randomUUID()),
                   principal: auth.principal?.name ?? ANONYMOUS,
                   auth,
                 };
               },
-            },
-            context: (request: FastifyRequest): GraphQLContext & SecureContext => {
-              const auth = authenticate(request.headers.authorization, appConfig.security);
-              return {
-                loaders: new StatementLoaders(readModel),
-                requestId: headerValue(request.headers['x-request-id']) ?? String(request.id ?? randomUUID()),
-                principal: auth.principal?.name ?? ANONYMOUS,
-                auth,
-              };
-            },
-          }),
+            };
+          },
         }),
       ],
       controllers: [HealthController, ExportsController, TimelinePageController],
@@ -146,10 +148,8 @@ export class AppModule {
           inject: [Reflector],
           useFactory: (r: Reflector) => new AccessGuard(r, config.security),
         },
-        {
-          provide: APP_INTERCEPTOR,
-          useFactory: () => new QueryTimeLimit(config.security.limits.queryTimeoutMs),
-        },
+        { provide: GraphQLGate, useValue: gate },
+        { provide: APP_INTERCEPTOR, useFactory: () => new OperationLimits(gate) },
         StatementRepository,
         StatementQueries,
         StatementMutations,

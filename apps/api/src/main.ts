@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { mutationsRefusedBecause } from './security/access.js';
+import { GraphQLGate } from './security/graphql-gate.js';
 import { installHttpProtection } from './security/rate-limit.js';
 import { PinoNestLogger, createLogger, requestIdOf } from './operations/logging.js';
 
@@ -21,7 +22,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     { logger: log.level === 'silent' ? false : new PinoNestLogger(log) },
   );
   app.enableShutdownHooks();
-  installHttpProtection(app.getHttpAdapter().getInstance(), config.security);
+  installHttpProtection(app.getHttpAdapter().getInstance(), config.security, app.get(GraphQLGate).buckets);
   return app;
 }
 

@@ -209,6 +209,12 @@ function linkResponse(command: LinkResponse, state: ExistingStatementState): Sta
     throw new ValidationError('respondsTo', 'a statement cannot respond to itself');
   }
   if (state.respondsTo.some((id) => id.toLowerCase() === respondsTo.toLowerCase())) return [];
+  if (state.respondsTo.length >= LIMITS.respondsTo) {
+    throw new ValidationError(
+      'respondsTo',
+      `a statement may respond to at most ${LIMITS.respondsTo} statements; this one already responds to ${state.respondsTo.length}`,
+    );
+  }
   return [{ type: 'StatementResponseLinked', data: { statementId: command.id, respondsTo } }];
 }
 

@@ -240,6 +240,25 @@ describe('responses', () => {
       .thenThrows(ValidationError, 'respondsTo: a statement cannot respond to itself');
   });
 
+  it('a statement responds to at most 20 statements; linking one already linked stays a no-op', () => {
+    const links: StatementEvent[] = Array.from({ length: 20 }, (_, i) => ({
+      type: 'StatementResponseLinked',
+      data: { statementId: ID, respondsTo: `7c9e6679-7425-40de-944b-${String(i).padStart(12, '0')}` },
+    }));
+    given(recorded, ...links)
+      .when({ type: 'LinkResponse', id: ID, respondsTo: OTHER_ID })
+      .thenThrows(
+        ValidationError,
+        'respondsTo: a statement may respond to at most 20 statements; this one already responds to 20',
+      );
+    given(recorded, ...links)
+      .when({ type: 'LinkResponse', id: ID, respondsTo: '7c9e6679-7425-40de-944b-000000000019' })
+      .then([]);
+    given(recorded, ...links.slice(1))
+      .when({ type: 'LinkResponse', id: ID, respondsTo: OTHER_ID })
+      .then([{ type: 'StatementResponseLinked', data: { statementId: ID, respondsTo: OTHER_ID } }]);
+  });
+
   it('respondsTo must be a UUID', () => {
     given(recorded)
       .when({ type: 'LinkResponse', id: ID, respondsTo: 'statement-2' })

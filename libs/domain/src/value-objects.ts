@@ -20,6 +20,8 @@ export const LIMITS = {
   countries: 50,
   topics: 50,
   sources: 50,
+  /** statements one statement may respond to (`LinkResponse`): bounds the link graph a reader walks */
+  respondsTo: 20,
 } as const;
 
 /** Code points that are control characters (C0, DEL, C1); `allowed` lists exceptions such as `\n`. */

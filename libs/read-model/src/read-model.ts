@@ -426,21 +426,42 @@ export class ReadModel {
 
   /**
    * For each id, the ACTIVE statements that respond to it, in timeline order, in one query. Every requested
-   * id is a key of the map (with an empty list when nothing responds to it).
+   * id is a key of the map (with an empty list when nothing responds to it). With `page`, at most
+   * `page.first` per id, after the response `page.after` (an id; the order is date said, log position, id).
    */
-  responsesTo(ids: readonly string[], asOf?: bigint): Map<string, StatementView[]> {
+  responsesTo(
+    ids: readonly string[],
+    asOf?: bigint,
+    page?: { first: number; after?: string },
+  ): Map<string, StatementView[]> {
     checkAsOf(asOf);
+    if (page) checkFirst(page.first, 'first');
     const params: unknown[] = [];
     const linkValid = validAt('l', asOf, params);
     params.push(JSON.stringify(ids));
     const statementValid = validAt('s', asOf, params);
-    const rows = this.all<StatementRow & { responds_to: string }>(
-      `SELECT l.responds_to, ${STATEMENT_COLUMNS} FROM response_links l ` +
-        `JOIN statements s ON s.id = l.statement_id AND ${linkValid} ` +
-        `WHERE l.responds_to IN (SELECT value FROM json_each(?)) AND ${statementValid} AND s.status = 'ACTIVE' ` +
-        'ORDER BY l.responds_to, s.sort_key, s.recorded_position, s.id',
-      ...params,
-    );
+    let afterClause = '';
+    if (page?.after !== undefined) {
+      params.push(page.after);
+      afterClause =
+        ' AND (s.sort_key, s.recorded_position, s.id) > ' +
+        `(SELECT a.sort_key, a.recorded_position, a.id FROM statements a WHERE a.id = ? AND ${validAt('a', asOf, params)})`;
+    }
+    const rank = page
+      ? ', ROW_NUMBER() OVER (PARTITION BY l.responds_to ORDER BY s.sort_key, s.recorded_position, s.id) AS rank'
+      : '';
+    const select =
+      `SELECT l.responds_to, ${STATEMENT_COLUMNS}${rank} FROM response_links l ` +
+      `JOIN statements s ON s.id = l.statement_id AND ${linkValid} ` +
+      `WHERE l.responds_to IN (SELECT value FROM json_each(?)) AND ${statementValid} AND s.status = 'ACTIVE'` +
+      afterClause;
+    let sql = `${select} ORDER BY l.responds_to, s.sort_key, s.recorded_position, s.id`;
+    if (page) {
+      // at most `first` per statement, counted by SQLite: a popular statement's responses are never all read
+      params.push(page.first);
+      sql = `SELECT * FROM (${select}) WHERE rank <= ? ORDER BY responds_to, rank`;
+    }
+    const rows = this.all<StatementRow & { responds_to: string }>(sql, ...params);
     const result = new Map<string, StatementView[]>(ids.map((id) => [id, []]));
     for (const row of rows) result.get(row.responds_to)?.push(this.view(row));
     return result;

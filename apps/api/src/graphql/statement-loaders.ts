@@ -25,12 +25,16 @@ export class StatementLoaders {
     return loader;
   }
 
-  responsesTo(asOf?: Position): DataLoader<string, StatementView[]> {
-    const key = String(asOf ?? '');
+  /** Responses to each statement, at most `page.first` each (after `page.after`), in timeline order. */
+  responsesTo(
+    asOf: Position | undefined,
+    page: { first: number; after?: string },
+  ): DataLoader<string, StatementView[]> {
+    const key = `${String(asOf ?? '')}|${page.first}|${page.after ?? ''}`;
     let loader = this.responses.get(key);
     if (!loader) {
       loader = new DataLoader(async (ids) => {
-        const found = this.readModel.responsesTo([...ids], asOf);
+        const found = this.readModel.responsesTo([...ids], asOf, page);
         return ids.map((id) => found.get(id) ?? []);
       });
       this.responses.set(key, loader);

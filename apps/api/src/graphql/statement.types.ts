@@ -73,12 +73,12 @@ export class StatementType {
   @Field(() => AttributionEnum) attribution!: Attribution;
   @Field(() => String, { nullable: true }) language?: string;
   @Field(() => Place, { nullable: true }) location?: Place;
-  @Field(() => [Source]) sources!: Source[];
+  sources!: Source[]; // resolved by a field resolver (its `first`)
   @Field(() => StatementStatusEnum) status!: StatementStatus;
   @Field(() => Int) version!: number;
   @Field(() => DateTimeScalar) recordedAt!: string;
   @Field(() => DateTimeScalar) updatedAt!: string;
-  // respondsTo, responses and history are resolved by field resolvers
+  // sources, respondsTo, responses and history are resolved by field resolvers
 }
 
 @ObjectType('StatementResult')

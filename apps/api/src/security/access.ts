@@ -1,14 +1,7 @@
-import {
-  Injectable,
-  type CallHandler,
-  type CanActivate,
-  type ExecutionContext,
-  type NestInterceptor,
-} from '@nestjs/common';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { GqlExecutionContext, type GqlContextType } from '@nestjs/graphql';
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
-import { throwError, timeout, type Observable } from 'rxjs';
 import { bearerKey, findPrincipal, roleIncludes, type Principal, type Role } from './api-keys.js';
 import type { SecurityConfig } from './security-config.js';
 
@@ -119,30 +112,5 @@ export class AccessGuard implements CanActivate {
     const marked = this.reflector.get(RequireRole, context.getHandler());
     decideAccess(this.config, gql.getContext<SecureContext>().auth ?? {}, operation, marked);
     return true;
-  }
-}
-
-/** Answers a query whose resolver runs longer than the limit with TIMEOUT (mutations are left to finish). */
-@Injectable()
-export class QueryTimeLimit implements NestInterceptor {
-  constructor(private readonly timeoutMs: number) {}
-
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType<GqlContextType>() !== 'graphql') return next.handle();
-    const info = GqlExecutionContext.create(context).getInfo<GraphQLResolveInfo>();
-    if (info.operation.operation !== 'query') return next.handle();
-    const ms = this.timeoutMs;
-    return next.handle().pipe(
-      timeout({
-        first: ms,
-        with: () =>
-          throwError(
-            () =>
-              new GraphQLError(`the query did not finish within ${ms} ms (COMMUNIQUE_QUERY_TIMEOUT_MS)`, {
-                extensions: { code: 'TIMEOUT', timeoutMs: ms },
-              }),
-          ),
-      }),
-    );
   }
 }

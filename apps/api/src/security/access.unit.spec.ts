@@ -16,6 +16,13 @@ const config = (overrides: Partial<SecurityConfig> = {}): SecurityConfig => ({
     maxBatch: 10,
     queryTimeoutMs: 1000,
     bodyLimitBytes: 1024,
+    maxNodes: 20000,
+  },
+  ws: {
+    allowedOrigins: [],
+    maxConnectionsPerClient: 16,
+    maxSubscriptionsPerConnection: 20,
+    maxMessageBytes: 65536,
   },
   rateLimit: { burst: 0, perSecond: 1 },
   ...overrides,

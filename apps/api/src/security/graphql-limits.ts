@@ -15,6 +15,7 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
+import { LIMITS } from '#domain';
 import type { LimitsConfig } from './security-config.js';
 
 /**
@@ -23,10 +24,38 @@ import type { LimitsConfig } from './security-config.js';
  * document needed and which variable configures it.
  */
 
-/** Largest `first` any list argument is answered with (DESIGN §8); larger values are capped. */
+/** Largest `first` a list argument is answered with (DESIGN §8) unless `LIST_CAPS` says otherwise. */
 export const MAX_FIRST = 100;
-/** Assumed length of a list field that has no `first` argument (sources, history, responses, ...). */
-export const UNBOUNDED_LIST_ESTIMATE = 3;
+
+/**
+ * Nested lists and their `first`: the default a field is answered with, and the most it is answered with (a
+ * larger `first` is capped). Resolvers and the cost rule both read this table, so the estimate uses the
+ * real caps. `respondsTo` and `sources` are bounded by the domain (LIMITS), so one page holds them all;
+ * `responses` (any number of statements may respond to one) and `history` (events keep coming) are
+ * paginated with `after`.
+ */
+export const LIST_CAPS = {
+  'Statement.respondsTo': { default: LIMITS.respondsTo, max: LIMITS.respondsTo },
+  'Statement.sources': { default: LIMITS.sources, max: LIMITS.sources },
+  'Statement.responses': { default: 20, max: 100 },
+  'Statement.history': { default: 100, max: 100 },
+  'Query.topics': { default: 100, max: 1000 },
+} as const;
+
+/**
+ * Lists without a `first` argument, by their real bound: the kinds of statement (11), the countries a
+ * relation can name (249 in ISO 3166-1), the projections. Any other list of objects is estimated at
+ * MAX_FIRST items: a new list field is never assumed small.
+ */
+export const LIST_BOUNDS: Record<string, number> = {
+  'ActivityBucket.byKind': 11,
+  'CountryRelation.byKind': 11,
+  'Query.relations': 249,
+  'Query.projections': 10,
+};
+
+const capOf = (key: string): number =>
+  (LIST_CAPS as Record<string, { default: number; max: number } | undefined>)[key]?.max ?? MAX_FIRST;
 
 export interface DocumentMeasure {
   depth: number;
@@ -42,17 +71,18 @@ function unwrap(type: GraphQLOutputType): { list: boolean } {
   return { list: current instanceof GraphQLList };
 }
 
-/** The multiplier a field applies to the cost of its selection: the page it asks for. */
-function multiplier(node: FieldNode, type: GraphQLOutputType, defaultFirst: unknown): number {
+/** The multiplier a field applies to the cost of its selection: the most items it can be answered with. */
+function multiplier(node: FieldNode, key: string, type: GraphQLOutputType, defaultFirst: unknown): number {
+  const cap = capOf(key);
   const first = node.arguments?.find((a) => a.name.value === 'first');
   if (first) {
-    if (first.value.kind === Kind.INT) return Math.max(1, Math.min(Number(first.value.value), MAX_FIRST));
-    return MAX_FIRST; // a variable: assume the most it could be answered with
+    if (first.value.kind === Kind.INT) return Math.max(1, Math.min(Number(first.value.value), cap));
+    return cap; // a variable: assume the most it could be answered with
   }
-  if (typeof defaultFirst === 'number') return Math.max(1, Math.min(defaultFirst, MAX_FIRST));
+  if (typeof defaultFirst === 'number') return Math.max(1, Math.min(defaultFirst, cap));
   // A connection's edges are as many as the page the connection field asked for: counted there.
   if (node.name.value === 'edges') return 1;
-  return unwrap(type).list ? UNBOUNDED_LIST_ESTIMATE : 1;
+  return unwrap(type).list ? (LIST_BOUNDS[key] ?? MAX_FIRST) : 1;
 }
 
 /**
@@ -99,7 +129,7 @@ export function measureOperations(context: ValidationContext): DocumentMeasure[]
           measure = {
             depth: 1 + inner.depth,
             aliases: own + inner.aliases,
-            cost: 1 + multiplier(node, field.type, defaultFirst) * inner.cost,
+            cost: 1 + multiplier(node, `${parent.name}.${name}`, field.type, defaultFirst) * inner.cost,
           };
         }
       } else if (node.kind === Kind.INLINE_FRAGMENT) {

@@ -18,6 +18,7 @@ const limits = (overrides: Partial<LimitsConfig> = {}): LimitsConfig => ({
   maxBatch: 10,
   queryTimeoutMs: 1000,
   bodyLimitBytes: 1024 * 1024,
+  maxNodes: 20_000,
   ...overrides,
 });
 

@@ -62,12 +62,19 @@ function graphqlError(
     .send(JSON.stringify({ data: null, errors: [{ message, extensions }] }));
 }
 
+/** The rate limiter's client: the key's name for a known key, else the client address. */
+export const rateLimitClient = (principal: { name: string } | undefined, address: string): string =>
+  principal ? `key:${principal.name}` : `address:${address}`;
+
 /**
  * HTTP-level protection of `/graphql`: the body size limit answered as a GraphQL error, the number of
  * operations in a batched request, and rate limiting per key (per client address without a known key).
  */
-export function installHttpProtection(fastify: FastifyInstance, config: SecurityConfig): TokenBuckets {
-  const buckets = new TokenBuckets(config.rateLimit);
+export function installHttpProtection(
+  fastify: FastifyInstance,
+  config: SecurityConfig,
+  buckets = new TokenBuckets(config.rateLimit), // the GraphQL gate's, so that every door shares them
+): TokenBuckets {
   const { bodyLimitBytes, maxBatch } = config.limits;
   const isGraphql = (request: FastifyRequest): boolean => request.url.split('?')[0] === '/graphql';
 
@@ -97,7 +104,7 @@ export function installHttpProtection(fastify: FastifyInstance, config: Security
     }
     const key = bearerKey(request.headers.authorization);
     const principal = key ? findPrincipal(config.apiKeys, key) : undefined;
-    const client = principal ? `key:${principal.name}` : `address:${request.ip}`;
+    const client = rateLimitClient(principal, request.ip);
     const retryAfter = buckets.take(client, operations);
     if (retryAfter > 0) {
       reply.header('retry-after', String(retryAfter));

@@ -13,6 +13,24 @@ export interface LimitsConfig {
   queryTimeoutMs: number;
   /** largest request body, in bytes */
   bodyLimitBytes: number;
+  /** values the resolvers of one operation may produce (list items count one each) before BUDGET_EXCEEDED */
+  maxNodes: number;
+}
+
+/** The WebSocket door (subscriptions), docs/SECURITY.md. */
+export interface WebSocketConfig {
+  /**
+   * Origins a browser may open a WebSocket from (`COMMUNIQUE_WS_ALLOWED_ORIGINS`, e.g.
+   * `https://desk.example.org`). Always allowed: no `Origin` header (not a browser) and the service's own
+   * origin (its `Host`). `*` allows any origin.
+   */
+  allowedOrigins: string[] | '*';
+  /** open WebSocket connections per API key (per client address without a known key) */
+  maxConnectionsPerClient: number;
+  /** live subscriptions on one connection */
+  maxSubscriptionsPerConnection: number;
+  /** largest WebSocket message, in bytes (a larger one closes the connection with 1009) */
+  maxMessageBytes: number;
 }
 
 export interface RateLimitConfig {
@@ -30,6 +48,7 @@ export interface SecurityConfig {
   loopback: boolean;
   limits: LimitsConfig;
   rateLimit: RateLimitConfig;
+  ws: WebSocketConfig;
 }
 
 export class SecurityConfigError extends Error {
@@ -58,6 +77,33 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   if (/^(true|1|yes)$/i.test(raw)) return true;
   if (/^(false|0|no)$/i.test(raw)) return false;
   throw new SecurityConfigError(name, `expected true or false, got "${raw}"`);
+}
+
+/**
+ * A comma-separated list of origins (`scheme://host[:port]`, as browsers send them in `Origin`), or `*`.
+ * Each is normalised through URL so that `https://Example.org:443` and `https://example.org` are one origin.
+ */
+function origins(env: NodeJS.ProcessEnv, name: string): string[] | '*' {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return [];
+  if (raw.trim() === '*') return '*';
+  return raw.split(',').map((part) => {
+    const entry = part.trim();
+    let url: URL;
+    try {
+      url = new URL(entry);
+    } catch {
+      throw new SecurityConfigError(name, `"${entry}" is not an origin such as https://desk.example.org`);
+    }
+    const originOnly = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+    if (!/^https?:$/.test(url.protocol) || !originOnly) {
+      throw new SecurityConfigError(
+        name,
+        `"${entry}" is not an origin such as https://desk.example.org (scheme, host and port only)`,
+      );
+    }
+    return url.origin;
+  });
 }
 
 /** `localhost`, `127.x.x.x` and `::1` (also as `[::1]` or `::ffff:127.x.x.x`). */
@@ -91,10 +137,23 @@ export function loadSecurityConfig(env: NodeJS.ProcessEnv, host: string): Securi
       maxBatch: integer(env, 'COMMUNIQUE_GRAPHQL_MAX_BATCH', 10, 1, 1000),
       queryTimeoutMs: integer(env, 'COMMUNIQUE_QUERY_TIMEOUT_MS', 15_000, 100, 600_000),
       bodyLimitBytes: integer(env, 'COMMUNIQUE_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+      maxNodes: integer(env, 'COMMUNIQUE_GRAPHQL_MAX_NODES', 20_000, 10, 10_000_000),
     },
     rateLimit: {
       burst: integer(env, 'COMMUNIQUE_RATE_LIMIT_BURST', 600, 0, 1_000_000),
       perSecond: integer(env, 'COMMUNIQUE_RATE_LIMIT_PER_SECOND', 200, 1, 1_000_000),
+    },
+    ws: {
+      allowedOrigins: origins(env, 'COMMUNIQUE_WS_ALLOWED_ORIGINS'),
+      maxConnectionsPerClient: integer(env, 'COMMUNIQUE_WS_MAX_CONNECTIONS_PER_CLIENT', 16, 1, 100_000),
+      maxSubscriptionsPerConnection: integer(
+        env,
+        'COMMUNIQUE_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION',
+        20,
+        1,
+        10_000,
+      ),
+      maxMessageBytes: integer(env, 'COMMUNIQUE_WS_MAX_MESSAGE_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     },
   };
 }

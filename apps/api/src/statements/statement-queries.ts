@@ -9,6 +9,7 @@ import { APP_CONFIG } from '../infrastructure/tokens.js';
 import type { AppConfig } from '../config/app-config.js';
 import { REFERENCE_DATA } from '../infrastructure/tokens.js';
 import { badUserInput } from '../graphql/errors.js';
+import { LIST_CAPS } from '../security/graphql-limits.js';
 import type { StatementEventType } from '../graphql/statement.types.js';
 import { toNode, type StatementNode } from '../graphql/statement-node.js';
 
@@ -91,10 +92,24 @@ export class StatementQueries {
     return slug;
   }
 
-  async history(id: string): Promise<StatementEventType[]> {
+  /** At most `first` events of the statement, oldest first, after revision `after` (the first has revision 0). */
+  async history(id: string, first: number, after?: number): Promise<StatementEventType[]> {
+    if (after !== undefined && (!Number.isInteger(after) || after < 0)) {
+      throw badUserInput('after', 'must be a non-negative revision');
+    }
+    const maxCount = this.pageSize(first, 'first', LIST_CAPS['Statement.history'].max);
+    if (maxCount === 0) return [];
     const events: StatementEventType[] = [];
-    for await (const event of this.store.readStream(statementStream(id))) events.push(toEventType(event));
+    const fromRevision = after === undefined ? 0 : after + 1;
+    for await (const event of this.store.readStream(statementStream(id), { fromRevision, maxCount })) {
+      events.push(toEventType(event));
+    }
     return events;
+  }
+
+  /** `first` of a nested list: a negative or fractional value is refused, a larger one answered with `max`. */
+  listSize(first: number, field: string, max: number): number {
+    return this.pageSize(first, field, max);
   }
 
   /**

@@ -12,8 +12,10 @@ import {
 import type { GraphQLContext } from '../graphql/statement-loaders.js';
 import type { StatementNode } from '../graphql/statement-node.js';
 import { CountryCodeScalar, DateTimeScalar, PositionScalar } from '../graphql/scalars.js';
+import { LIST_CAPS } from '../security/graphql-limits.js';
 import {
   ProjectionStatus,
+  Source,
   StatementConnectionType,
   StatementEventType,
   StatementResultType,
@@ -138,23 +140,58 @@ export class StatementResolver {
 
   // ---- fields
 
-  @ResolveField(() => [StatementType], { description: 'Statements this one responds to.' })
+  @ResolveField(() => [StatementType], {
+    description: `Statements this one responds to (a statement responds to at most ${LIST_CAPS['Statement.respondsTo'].max}).`,
+  })
   async respondsTo(
     @Parent() node: StatementNode,
     @Context() context: GraphQLContext,
+    @Args('first', { type: () => Int, defaultValue: LIST_CAPS['Statement.respondsTo'].default })
+    first: number,
   ): Promise<StatementNode[]> {
-    const found = await context.loaders.statement(node.asOf).loadMany(node.respondsTo);
+    const size = this.queries.listSize(first, 'first', LIST_CAPS['Statement.respondsTo'].max);
+    const found = await context.loaders.statement(node.asOf).loadMany(node.respondsTo.slice(0, size));
     return found.filter((s): s is StatementNode => s !== undefined && !(s instanceof Error));
   }
 
-  @ResolveField(() => [StatementType], { description: 'Active statements that respond to this one.' })
-  responses(@Parent() node: StatementNode, @Context() context: GraphQLContext): Promise<StatementNode[]> {
-    return context.loaders.responsesTo(node.asOf).load(node.id);
+  @ResolveField(() => [StatementType], {
+    description:
+      'Active statements that respond to this one, by date said: at most `first` ' +
+      `(default ${LIST_CAPS['Statement.responses'].default}, at most ${LIST_CAPS['Statement.responses'].max}); ` +
+      'for the next ones pass the id of the last one you have as `after`.',
+  })
+  responses(
+    @Parent() node: StatementNode,
+    @Context() context: GraphQLContext,
+    @Args('first', { type: () => Int, defaultValue: LIST_CAPS['Statement.responses'].default }) first: number,
+    @Args('after', { type: () => ID, nullable: true }) after: string | undefined,
+  ): Promise<StatementNode[]> {
+    const size = this.queries.listSize(first, 'first', LIST_CAPS['Statement.responses'].max);
+    return context.loaders.responsesTo(node.asOf, { first: size, after: after ?? undefined }).load(node.id);
   }
 
-  @ResolveField(() => [StatementEventType], { description: 'Every event of this statement, oldest first.' })
-  history(@Parent() node: StatementNode): Promise<StatementEventType[]> {
-    return this.queries.history(node.id);
+  @ResolveField(() => [StatementEventType], {
+    description:
+      'Events of this statement, oldest first: at most `first` ' +
+      `(default and most ${LIST_CAPS['Statement.history'].max}); for the next ones pass the \`revision\` of ` +
+      'the last one you have as `after`.',
+  })
+  history(
+    @Parent() node: StatementNode,
+    @Args('first', { type: () => Int, defaultValue: LIST_CAPS['Statement.history'].default }) first: number,
+    @Args('after', { type: () => Int, nullable: true }) after: number | undefined,
+  ): Promise<StatementEventType[]> {
+    return this.queries.history(node.id, first, after ?? undefined);
+  }
+
+  @ResolveField(() => [Source], {
+    description: `Where the statement is reported (at most ${LIST_CAPS['Statement.sources'].max}).`,
+  })
+  sources(
+    @Parent() node: StatementNode,
+    @Args('first', { type: () => Int, defaultValue: LIST_CAPS['Statement.sources'].default }) first: number,
+  ): Source[] {
+    return node.sources.slice(0, this.queries.listSize(first, 'first', LIST_CAPS['Statement.sources'].max));
   }
 
   // ---- mutations
