@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { parse } from 'graphql';
 import { RECORD, statementInput } from '../support/api.js';
 import { eventually, ServerProcess } from '../support/server-process.js';
-import { PROTOCOLS, rssMiB, WsClient, type Protocol, type WsError } from '../support/ws-client.js';
+import {
+  PROTOCOLS,
+  RSS_BOUND_MIB,
+  rssMiB,
+  WsClient,
+  type Protocol,
+  type WsError,
+} from '../support/ws-client.js';
 
 /**
  * The WebSocket door (subscriptions, both protocols Mercurius speaks) under attack: every document goes
@@ -12,9 +19,6 @@ import { PROTOCOLS, rssMiB, WsClient, type Protocol, type WsError } from '../sup
  * hold (Origin, connections, subscriptions, message size). Each attack gets a typed refusal, the process
  * stays up, `/health/live` answers while it runs, and the resident set stays under RSS_BOUND_MIB.
  */
-
-/** The bound this suite holds the service process to (idle it is ~150 MiB; see docs/RELIABILITY.md). */
-export const RSS_BOUND_MIB = 300;
 
 const CHANGED = 'subscription { statementChanged { id text } }';
 const protocols = Object.keys(PROTOCOLS) as Protocol[];

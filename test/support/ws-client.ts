@@ -155,6 +155,9 @@ export class WsClient {
   }
 }
 
+/** The bound the hostile suites hold the service process to (idle it is ~150 MiB; docs/RELIABILITY.md). */
+export const RSS_BOUND_MIB = 300;
+
 /** The resident set size of a process, in MiB (Linux: /proc/<pid>/status VmRSS). */
 export async function rssMiB(pid: number): Promise<number> {
   const { readFile } = await import('node:fs/promises');
