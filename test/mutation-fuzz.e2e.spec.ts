@@ -2,14 +2,19 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { EventStore, SqliteEventStore } from '#event-store';
 import { RECORD, TestApi, statementInput, type GraphQLResponse } from './support/api.js';
+import { PROTOCOLS, WsClient, type Protocol, type WsError } from './support/ws-client.js';
 
 /**
  * Random and malformed input to every mutation over HTTP (Fastify's request injection: the same JSON
- * parsing, GraphQL validation, pipes and error mapping as a socket). Every answer is a success or a typed
- * error, never an internal one, and an error leaves the store exactly as it was.
+ * parsing, GraphQL validation, pipes and error mapping as a socket), and the same documents over a real
+ * WebSocket in both protocols Mercurius speaks (where a mutation is refused), plus random subscriptions and
+ * messages. Every answer is a success or a typed error, never an internal one, and an error leaves the
+ * store exactly as it was.
  */
 
 const TYPED = new Set(['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'GRAPHQL_VALIDATION_FAILED']);
+/** Over WebSocket a refusal may also be about the subscription itself (its limits, its arguments). */
+const WS_TYPED = new Set([...TYPED, 'BUDGET_EXCEEDED']);
 const RUNS_PER_MUTATION = Number(process.env.COMMUNIQUE_FUZZ_RUNS ?? 100);
 const SEED = Number(process.env.COMMUNIQUE_FUZZ_SEED ?? Date.now() % 2 ** 31);
 
@@ -92,17 +97,25 @@ const statementFields = {
   sources: sometimes(fc.array(source, { minLength: 0, maxLength: 3 })),
 };
 
-describe('fuzzing every mutation over HTTP', () => {
+describe('fuzzing every mutation over HTTP and WebSocket', () => {
   let api: TestApi;
   let store: SqliteEventStore;
   const ids: string[] = [];
   let tried = 0;
   let succeeded = 0;
+  let overWebSocket = 0;
+  const sockets = new Map<Protocol, WsClient>();
+  let messageId = 0;
 
   beforeAll(async () => {
     // Rate limiting is off here: the fuzzer sends requests as fast as it can, which is not normal use.
     api = await TestApi.start({ COMMUNIQUE_RATE_LIMIT_BURST: '0' });
     store = api.app.get(EventStore) as SqliteEventStore;
+    await api.app.listen(0, '127.0.0.1');
+    const url = await api.app.getUrl();
+    for (const protocol of Object.keys(PROTOCOLS) as Protocol[]) {
+      sockets.set(protocol, await WsClient.connect(url.replace('[::1]', '127.0.0.1'), protocol));
+    }
     for (let i = 0; i < 3; i++) {
       const id = randomUUID();
       await api.ok(RECORD, { input: statementInput({ id, text: `fuzz target ${i}` }) });
@@ -113,9 +126,41 @@ describe('fuzzing every mutation over HTTP', () => {
     );
   });
   afterAll(async () => {
-    console.log(`mutation fuzz: ${tried} inputs tried, ${succeeded} of them succeeded`);
+    console.log(
+      `mutation fuzz: ${tried} inputs tried, ${succeeded} of them succeeded; ${overWebSocket} also sent over WebSocket`,
+    );
+    for (const socket of sockets.values()) socket.close();
     await api.stop();
   });
+
+  /** Sends a document over one of the sockets; the errors it is answered with ([] when it runs). */
+  async function overSocket(query: unknown, variables: unknown): Promise<WsError[]> {
+    const protocol: Protocol = messageId % 2 ? 'graphql-ws' : 'graphql-transport-ws';
+    const socket = sockets.get(protocol);
+    if (!socket) throw new Error('no socket');
+    const id = `fuzz-${++messageId}`;
+    socket.send({ id, type: PROTOCOLS[protocol].subscribe, payload: { query, variables } });
+    const answer = await socket
+      .waitFor((m) => m.id === id && (m.type === 'error' || m.type === PROTOCOLS[protocol].next), 2000)
+      .catch(() => undefined);
+    if (answer === undefined) {
+      socket.stop(id); // a subscription that was accepted and waits for changes
+      return [];
+    }
+    if (answer.type !== 'error') {
+      socket.stop(id);
+      return (answer.payload as GraphQLResponse).errors ?? [];
+    }
+    return answer.payload as WsError[];
+  }
+
+  const expectTyped = (errors: { extensions?: Record<string, unknown> }[], what: string): void => {
+    for (const error of errors) {
+      if (!WS_TYPED.has(String(error.extensions?.code))) {
+        throw new Error(`untyped error over WebSocket for ${what.slice(0, 300)}: ${JSON.stringify(error)}`);
+      }
+    }
+  };
 
   const id = (): fc.Arbitrary<unknown> =>
     fc.oneof(
@@ -153,6 +198,13 @@ describe('fuzzing every mutation over HTTP', () => {
       expect(body.data).toBeTruthy();
       succeeded++;
     }
+    // the same over a WebSocket: refused (mutations are not taken there), typed, and the store unmoved
+    overWebSocket++;
+    const wsBefore = { count: await store.eventCount(), head: await store.headPosition() };
+    const errors = await overSocket(query, variables);
+    expect(errors.length).toBeGreaterThan(0);
+    expectTyped(errors, JSON.stringify(variables));
+    expect({ count: await store.eventCount(), head: await store.headPosition() }).toEqual(wsBefore);
   }
 
   const run = (
@@ -279,5 +331,50 @@ describe('fuzzing every mutation over HTTP', () => {
           expect(error.extensions?.code).not.toBe('INTERNAL_SERVER_ERROR');
       }) as unknown as fc.IAsyncProperty<[Record<string, unknown>]>,
     );
+  });
+
+  it('random subscriptions, documents and messages over WebSocket', async () => {
+    const documents = fc.oneof(
+      fc.constant(
+        'subscription($c: CountryCode, $t: String) { statementChanged(country: $c, topic: $t) { id } }',
+      ),
+      fc.string({ maxLength: 80 }),
+      fc.constantFrom(
+        'subscription {',
+        'subscription { statementChanged { nope } }',
+        'subscription { statementChanged { id } } subscription { statementChanged { text } }',
+        'query { topics { topic } }',
+        '{"kind":"Document"}',
+      ),
+      wild,
+    );
+    const messages = fc.oneof(
+      fc.record({
+        query: documents,
+        variables: fc.oneof(wild, fc.record({ c: sometimes(countries), t: sometimes(topics) })),
+      }),
+      wild,
+    );
+    const before = { count: await store.eventCount(), head: await store.headPosition() };
+    await fc.assert(
+      fc.asyncProperty(messages, fc.boolean(), async (message, asPayload) => {
+        tried++;
+        if (asPayload && typeof message === 'object' && message !== null && 'query' in message) {
+          const { query, variables } = message as { query: unknown; variables: unknown };
+          expectTyped(await overSocket(query, variables), JSON.stringify(message));
+        } else {
+          // a message of any shape: answered with a typed error or ignored, never a crash
+          const socket = sockets.get('graphql-transport-ws');
+          const id = `raw-${++messageId}`;
+          socket?.send(JSON.stringify({ id, type: 'subscribe', payload: message }));
+          const answer = await socket?.waitFor((m) => m.id === id, 2000).catch(() => undefined);
+          if (answer?.type === 'error') expectTyped(answer.payload as WsError[], JSON.stringify(message));
+          else if (answer) socket?.stop(id);
+        }
+      }),
+      { numRuns: RUNS_PER_MUTATION, seed: SEED },
+    );
+    expect({ count: await store.eventCount(), head: await store.headPosition() }).toEqual(before);
+    for (const socket of sockets.values()) expect(socket.closed).toBeUndefined();
   });
 });

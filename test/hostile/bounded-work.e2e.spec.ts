@@ -154,7 +154,9 @@ describe('the depth-9 link attack at the default limits', () => {
     expect(next.data?.statement.responses).toHaveLength(5);
     const all = [...(first.data?.statement.responses ?? []), ...(next.data?.statement.responses ?? [])];
     expect(new Set(all.map((r) => r.id)).size).toBe(30);
-    const negative = await server.gql(`{ statement(id: "${hub}") { history(first: -1) { revision } } }`);
+    const negative = (await server.gql(
+      `{ statement(id: "${hub}") { history(first: -1) { revision } } }`,
+    )) as GqlBody;
     expect(negative.errors?.[0]?.extensions).toEqual(
       expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'first' }),
     );

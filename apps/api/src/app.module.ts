@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
 import { Inject } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, HttpAdapterHost, Reflector } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, Reflector } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { GraphQLModule } from '@nestjs/graphql';
-import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
+import type { MercuriusDriverConfig } from '@nestjs/mercurius';
 import mercurius from 'mercurius';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { ProjectionRunner } from '#projections';
 import { ReadModel } from '#read-model';
 import type { AppConfig } from './config/app-config.js';
@@ -28,7 +28,7 @@ import { StatementResolver } from './statements/statement.resolver.js';
 import { ANONYMOUS, AccessGuard, type RequestAuth, type SecureContext } from './security/access.js';
 import { GraphQLGate, OperationLimits } from './security/graphql-gate.js';
 import { withoutSuggestions } from './security/graphql-limits.js';
-import { installWebSocketDoor, subscriptionDoor } from './security/websocket-door.js';
+import { mercuriusDriverWithDoor, subscriptionDoor } from './security/websocket-door.js';
 import { JournalismQueries } from './journalism/journalism.queries.js';
 import { JournalismResolver } from './journalism/journalism.resolver.js';
 import { ExportsController } from './journalism/exports.controller.js';
@@ -86,11 +86,11 @@ export class AppModule {
         OperationsModule.forRoot(),
         CqrsModule.forRoot(),
         GraphQLModule.forRootAsync<MercuriusDriverConfig>({
-          driver: MercuriusDriver,
-          inject: [ReadModel, APP_CONFIG, HttpAdapterHost],
-          useFactory: (readModel: ReadModel, appConfig: AppConfig, http: HttpAdapterHost) => {
-            // Every document passes the gate, whichever door it comes through (security/graphql-gate.ts).
-            installWebSocketDoor(http.httpAdapter.getInstance<FastifyInstance>(), gate);
+          // Every document passes the gate, whichever door it comes through (security/graphql-gate.ts); the
+          // driver installs the WebSocket door before Mercurius.
+          driver: mercuriusDriverWithDoor(gate),
+          inject: [ReadModel, APP_CONFIG],
+          useFactory: (readModel: ReadModel, appConfig: AppConfig) => {
             // Loaders are made afresh for every use on a WebSocket: a connection lives long, a cached
             // statement would go stale.
             const door = subscriptionDoor(gate, (auth: RequestAuth): GraphQLContext & SecureContext => ({

@@ -35,7 +35,7 @@ describe('GraphQL limits', () => {
     ]);
   });
 
-  it('cost multiplies a selection by the page asked for, or the argument default, or 3 for other lists', () => {
+  it('cost multiplies a selection by the page asked for, or the argument default, or 100 for other lists', () => {
     // page(first: 10): 1 + 10 * (edges 1 + 1 * (node 1 + 1 * id 1)) = 31
     expect(check('{ page(first: 10) { edges { node { id } } } }', limits({ maxCost: 30 }))).toEqual([
       'estimated query cost 31 exceeds the limit of 30 (COMMUNIQUE_GRAPHQL_MAX_COST)',
@@ -43,12 +43,36 @@ describe('GraphQL limits', () => {
     // default first 50: 1 + 50 * 3 = 151
     expect(check('{ page { edges { node { id } } } }', limits({ maxCost: 150 }))).toHaveLength(1);
     expect(check('{ page { edges { node { id } } } }', limits({ maxCost: 151 }))).toEqual([]);
-    // a list without first: 3 each; item { children { children { id } } } = 1 + (1 + 3 * (1 + 3 * 1)) = 14
-    expect(check('{ item { children { children { id } } } }', limits({ maxCost: 13 }))).toHaveLength(1);
-    expect(check('{ item { children { children { id } } } }', limits({ maxCost: 14 }))).toEqual([]);
+    // a list without first and without a known bound is never assumed small: 100 each;
+    // item { children { children { id } } } = 1 + (1 + 100 * (1 + 100 * 1)) = 10102
+    expect(check('{ item { children { children { id } } } }', limits({ maxCost: 10101 }))).toHaveLength(1);
+    expect(check('{ item { children { children { id } } } }', limits({ maxCost: 10102 }))).toEqual([]);
     // a variable first counts as the cap (100); a huge literal too
     expect(check('query($n: Int) { all(first: $n) { id } }', limits({ maxCost: 100 }))).toHaveLength(1);
     expect(check('{ all(first: 100000) { id } }', limits({ maxCost: 101 }))).toEqual([]);
+  });
+
+  it('nested statement lists are estimated with their real caps (LIST_CAPS), so the link attack costs what it does', () => {
+    const statements = buildSchema(`
+      type Statement { id: ID!  responses(first: Int = 20, after: ID): [Statement!]!  respondsTo(first: Int = 20): [Statement!]! }
+      type Query { statement(id: ID!): Statement }
+    `);
+    const cost = (query: string): string[] =>
+      validate(statements, parse(query), [limitsRule(limits({ maxCost: 1, maxDepth: 100 }))]).map(
+        (e) => e.message,
+      );
+    // responses { responses { id } }: 1 + (1 + 20 * (1 + 20 * 1)) = 422
+    expect(cost('{ statement(id: "x") { responses { responses { id } } } }')).toEqual([
+      'estimated query cost 422 exceeds the limit of 1 (COMMUNIQUE_GRAPHQL_MAX_COST)',
+    ]);
+    // respondsTo is capped at 20 by the domain: first: 1000 counts 20; responses(first: 1000) counts 100
+    expect(cost('{ statement(id: "x") { respondsTo(first: 1000) { id } } }')[0]).toMatch(/cost 22 /);
+    expect(cost('{ statement(id: "x") { responses(first: 1000) { id } } }')[0]).toMatch(/cost 102 /);
+    // the issue's depth-9 query: far over the default limit of 20,000
+    let selection = '{ id }';
+    for (let i = 0; i < 8; i++) selection = `{ responses ${selection} }`;
+    const [message] = cost(`{ statement(id: "x") ${selection} }`);
+    expect(Number(/cost (\d+)/.exec(message)?.[1])).toBeGreaterThan(20_000);
   });
 
   it('fragments spread many times are measured once each, so a fragment bomb is cheap to refuse', () => {

@@ -23,8 +23,30 @@ describe('security configuration', () => {
       maxBatch: 10,
       queryTimeoutMs: 15000,
       bodyLimitBytes: 1048576,
+      maxNodes: 20000,
     });
     expect(config.rateLimit).toEqual({ burst: 600, perSecond: 200 });
+    expect(config.ws).toEqual({
+      allowedOrigins: [],
+      maxConnectionsPerClient: 16,
+      maxSubscriptionsPerConnection: 20,
+      maxMessageBytes: 65536,
+    });
+  });
+
+  it('reads the WebSocket Origin allow-list as origins, or *, and refuses anything else naming the entry', () => {
+    const origins = (value: string) =>
+      loadSecurityConfig({ COMMUNIQUE_WS_ALLOWED_ORIGINS: value }, 'localhost').ws.allowedOrigins;
+    expect(origins('https://Desk.example.org, http://localhost:3000/')).toEqual([
+      'https://desk.example.org',
+      'http://localhost:3000',
+    ]);
+    expect(origins('*')).toBe('*');
+    expect(() => origins('https://desk.example.org/path')).toThrow(
+      /^COMMUNIQUE_WS_ALLOWED_ORIGINS: "https:\/\/desk.example.org\/path" is not an origin/,
+    );
+    expect(() => origins('desk.example.org')).toThrow(/^COMMUNIQUE_WS_ALLOWED_ORIGINS: "desk.example.org"/);
+    expect(() => origins('ftp://desk.example.org')).toThrow(/COMMUNIQUE_WS_ALLOWED_ORIGINS/);
   });
 
   it('names the variable and the rule of a bad value', () => {

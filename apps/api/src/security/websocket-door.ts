@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import fastifyWebsocket from '@fastify/websocket';
+import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GraphQLError, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type WebSocket from 'ws';
@@ -36,13 +37,27 @@ export interface WebSocketContext extends SecureContext {
 const admitted = new WeakMap<object, DocumentNode>();
 
 /**
+ * Nest's Mercurius driver, installing the door on Fastify just before it registers Mercurius (the HTTP
+ * adapter exists by then, however the application was built).
+ */
+export function mercuriusDriverWithDoor(gate: GraphQLGate): typeof MercuriusDriver {
+  class MercuriusDriverWithDoor extends MercuriusDriver {
+    override async start(options: MercuriusDriverConfig): Promise<void> {
+      await installWebSocketDoor(this.httpAdapterHost.httpAdapter.getInstance<FastifyInstance>(), gate);
+      return super.start(options);
+    }
+  }
+  return MercuriusDriverWithDoor;
+}
+
+/**
  * Registers `@fastify/websocket` with the door's limits, before Mercurius (which then uses this server
  * instead of registering its own with a 1 MiB message limit and no checks).
  */
-export function installWebSocketDoor(fastify: FastifyInstance, gate: GraphQLGate): void {
+export async function installWebSocketDoor(fastify: FastifyInstance, gate: GraphQLGate): Promise<void> {
   const config = gate.config.ws;
   const open = new Map<string, number>();
-  void fastify.register(fastifyWebsocket, {
+  await fastify.register(fastifyWebsocket, {
     options: {
       maxPayload: config.maxMessageBytes,
       verifyClient: (
@@ -78,11 +93,9 @@ export function installWebSocketDoor(fastify: FastifyInstance, gate: GraphQLGate
       },
     },
   });
-  fastify.addHook('onReady', async () => {
-    fastify.websocketServer.on('connection', (socket: WebSocket, request: IncomingMessage) =>
-      watchConnection(socket, gate.client(request.headers.authorization, request.socket.remoteAddress), gate),
-    );
-  });
+  fastify.websocketServer.on('connection', (socket: WebSocket, request: IncomingMessage) =>
+    watchConnection(socket, gate.client(request.headers.authorization, request.socket.remoteAddress), gate),
+  );
 }
 
 /** Every message takes a token from the client's bucket; every error message gets a code. */
