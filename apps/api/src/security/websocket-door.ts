@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import fastifyWebsocket from '@fastify/websocket';
+import { Injectable } from '@nestjs/common';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GraphQLError, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
@@ -41,6 +42,7 @@ const admitted = new WeakMap<object, DocumentNode>();
  * adapter exists by then, however the application was built).
  */
 export function mercuriusDriverWithDoor(gate: GraphQLGate): typeof MercuriusDriver {
+  @Injectable()
   class MercuriusDriverWithDoor extends MercuriusDriver {
     override async start(options: MercuriusDriverConfig): Promise<void> {
       await installWebSocketDoor(this.httpAdapterHost.httpAdapter.getInstance<FastifyInstance>(), gate);
