@@ -87,9 +87,9 @@ describe('GraphQL limits', () => {
       );
       expect(codes(response)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
       expect(response.errors?.[0].message).toMatch(
-        /^estimated query cost \d+ exceeds the limit of 20000 \(COMMUNIQUE_GRAPHQL_MAX_COST\)$/,
+        /^estimated query cost \d+ exceeds the limit of 50000 \(COMMUNIQUE_GRAPHQL_MAX_COST\)$/,
       );
-      expect(response.errors?.[0].extensions).toMatchObject({ limit: 'cost', max: 20000 });
+      expect(response.errors?.[0].extensions).toMatchObject({ limit: 'cost', max: 50000 });
     });
 
     it('a document of too many tokens is refused before it is parsed in full', async () => {

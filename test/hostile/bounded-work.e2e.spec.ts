@@ -115,7 +115,7 @@ describe('the depth-9 link attack at the default limits', () => {
       expect(codeOf(answer.body)).toBe('GRAPHQL_VALIDATION_FAILED');
     }
     expect((byPost.body as GqlBody).errors?.[0]?.extensions).toEqual(
-      expect.objectContaining({ limit: 'cost', max: 20000 }),
+      expect.objectContaining({ limit: 'cost', max: 50000 }),
     );
     for (const answer of batch.body as GqlBody[]) expect(codeOf(answer)).toBe('GRAPHQL_VALIDATION_FAILED');
     const rss = await stillWell(server);

@@ -131,7 +131,7 @@ export function loadSecurityConfig(env: NodeJS.ProcessEnv, host: string): Securi
     limits: {
       maxDepth: integer(env, 'COMMUNIQUE_GRAPHQL_MAX_DEPTH', 10, 1, 100),
       maxAliases: integer(env, 'COMMUNIQUE_GRAPHQL_MAX_ALIASES', 15, 0, 1000),
-      maxCost: integer(env, 'COMMUNIQUE_GRAPHQL_MAX_COST', 20_000, 1, 10_000_000),
+      maxCost: integer(env, 'COMMUNIQUE_GRAPHQL_MAX_COST', 50_000, 1, 10_000_000),
       maxTokens: integer(env, 'COMMUNIQUE_GRAPHQL_MAX_TOKENS', 2_000, 10, 1_000_000),
       maxDocumentChars: integer(env, 'COMMUNIQUE_GRAPHQL_MAX_DOCUMENT_CHARS', 20_000, 100, 10_000_000),
       maxBatch: integer(env, 'COMMUNIQUE_GRAPHQL_MAX_BATCH', 10, 1, 1000),

@@ -17,7 +17,7 @@ describe('security configuration', () => {
     expect(config.limits).toEqual({
       maxDepth: 10,
       maxAliases: 15,
-      maxCost: 20000,
+      maxCost: 50000,
       maxTokens: 2000,
       maxDocumentChars: 20000,
       maxBatch: 10,
