@@ -182,41 +182,46 @@ export function subscriptionDoor<T extends object>(gate: GraphQLGate, makeContex
   };
 
   const hooks = {
-    preSubscriptionParsing: async (schema: GraphQLSchema, source: string, context: object): Promise<void> => {
-      admitted.set(context, gate.admit(schema, source));
+    // Everything is decided here, before Mercurius keeps any state for the subscription id.
+    preSubscriptionParsing: async (
+      schema: GraphQLSchema,
+      source: string,
+      context: object,
+      id: unknown,
+    ): Promise<void> => {
+      const document = gate.admit(schema, source);
+      const { auth, wsConnection } = context as Partial<WebSocketContext>;
+      gate.authorize(auth ?? {}, 'subscription');
+      if (wsConnection) {
+        const key = String(id);
+        if (wsConnection.subscriptions.has(key)) {
+          throw new GraphQLError(
+            `a subscription with id ${JSON.stringify(key).slice(0, 80)} is already running`,
+            { extensions: { code: 'BAD_USER_INPUT', field: 'id', reason: 'already in use' } },
+          );
+        }
+        const max = gate.config.ws.maxSubscriptionsPerConnection;
+        if (wsConnection.subscriptions.size >= max) {
+          throw new GraphQLError(
+            `a connection may hold at most ${max} subscriptions (COMMUNIQUE_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION); complete one first`,
+            { extensions: { code: 'BUDGET_EXCEEDED', limit: 'subscriptions', max } },
+          );
+        }
+        wsConnection.subscriptions.add(key);
+      }
+      admitted.set(context, document);
     },
     preSubscriptionExecution: async (
       _schema: GraphQLSchema,
       _document: DocumentNode,
       context: object,
-      id: unknown,
     ): Promise<void> => {
       if (!admitted.has(context)) {
-        // Mercurius also takes a parsed document as `query`: it would skip every check above
+        // Mercurius also takes a parsed document as `query` and then skips the hook above: no checks ran
         throw new GraphQLError('the subscription must be sent as GraphQL source text in payload.query', {
           extensions: { code: 'BAD_USER_INPUT', field: 'payload.query', reason: 'must be a string' },
         });
       }
-      const { auth, wsConnection } = context as Partial<WebSocketContext>;
-      gate.authorize(auth ?? {}, 'subscription');
-      if (!wsConnection) return;
-      const key = String(id);
-      if (wsConnection.subscriptions.has(key)) {
-        throw new GraphQLError(
-          `a subscription with id ${JSON.stringify(key).slice(0, 80)} is already running`,
-          {
-            extensions: { code: 'BAD_USER_INPUT', field: 'id', reason: 'already in use' },
-          },
-        );
-      }
-      const max = gate.config.ws.maxSubscriptionsPerConnection;
-      if (wsConnection.subscriptions.size >= max) {
-        throw new GraphQLError(
-          `a connection may hold at most ${max} subscriptions (COMMUNIQUE_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION); complete one first`,
-          { extensions: { code: 'BUDGET_EXCEEDED', limit: 'subscriptions', max } },
-        );
-      }
-      wsConnection.subscriptions.add(key);
     },
     onSubscriptionEnd: async (context: object, id: unknown): Promise<void> => {
       (context as Partial<WebSocketContext>).wsConnection?.subscriptions.delete(String(id));
