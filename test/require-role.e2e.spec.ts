@@ -1,12 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Query, Resolver } from '@nestjs/graphql';
+import { Context, Query, Resolver, Subscription } from '@nestjs/graphql';
+import type { PubSub } from 'mercurius';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { AppModule } from '../apps/api/src/app.module.js';
 import { loadConfig } from '../apps/api/src/config/app-config.js';
 import { RequireRole } from '../apps/api/src/security/access.js';
+import { PROTOCOLS, WsClient, type Protocol } from './support/ws-client.js';
 
 /** A field of this test only, marked as the audit feed will be: it needs the auditor role. */
 @Resolver()
@@ -15,6 +17,12 @@ class AuditProbeResolver {
   @RequireRole('auditor')
   auditProbe(): string {
     return 'audited';
+  }
+
+  @Subscription(() => String)
+  @RequireRole('auditor')
+  auditProbeChanged(@Context('pubsub') pubsub: PubSub) {
+    return pubsub.subscribe('AUDIT_PROBE');
   }
 }
 
@@ -82,4 +90,20 @@ describe('@RequireRole on a query field', () => {
     expect((await ask(KEYS.auditor)).data).toEqual({ auditProbe: 'audited' });
     expect((await ask(KEYS.admin)).data).toEqual({ auditProbe: 'audited' });
   });
+
+  it.each(Object.keys(PROTOCOLS) as Protocol[])(
+    'refuses a marked subscription below auditor with FORBIDDEN over %s, not a TypeError',
+    async (protocol) => {
+      if (!app.getHttpServer().listening) await app.listen(0, '127.0.0.1');
+      const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+      const client = await WsClient.connect(url, protocol, {
+        init: { authorization: `Bearer ${KEYS.editor}` },
+      });
+      client.subscribe('probe', 'subscription { auditProbeChanged }');
+      const [error] = await client.errorsOf('probe');
+      expect(error.extensions?.code).toBe('FORBIDDEN');
+      expect(error.message).toMatch(/has role editor; this needs auditor/);
+      client.close();
+    },
+  );
 });
