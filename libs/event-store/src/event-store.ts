@@ -1,6 +1,6 @@
 import type { EventMetadata } from '#domain';
 import type { StoredEvent } from './audit.js';
-import { canonicalJson, computeChainHash } from './hash-chain.js';
+import { canonicalJson, computeChainHash, computeStoredEventHash } from './hash-chain.js';
 
 /** Global log position: bigint, strictly increasing, 1 for the first event ever stored. */
 export type Position = bigint;
@@ -228,9 +228,10 @@ export abstract class EventStore {
    * kept where the store can (`capabilities.keepsImportedPositions`); elsewhere the store gives new ones in
    * the same order, so the Merkle root over the event hashes is unchanged.
    *
-   * This default appends each run of consecutive events of one stream with the exact expected revision and
-   * checks that the store computed the same hash for each (the hash chain is the store's to compute, so a
-   * store can only hold an event whose hash it agrees with). It is not atomic: a failure leaves the events
+   * This default appends each run of consecutive events of one stream with the exact expected revision.
+   * The hash chain is the store's to compute, so before appending it checks that the store will compute the
+   * given hashes (each event's hash matches its texts, and its `prevHash` is the hash of the stream's
+   * head), and after appending it reads them back. It is not atomic across runs: a failure leaves the runs
    * before it stored, and a second import of the same file continues after them.
    */
   async importStored(events: readonly StoredEvent[]): Promise<void> {
@@ -247,6 +248,29 @@ export abstract class EventStore {
             `event ${run[i].id} (stream ${stream}, revision ${run[i].revision}): the stream's next revision is ${first + i}`,
           );
         }
+      }
+      let prevHash: string | null = null;
+      if (first > 0) {
+        for await (const head of this.readStream(stream, { fromRevision: first - 1, maxCount: 1 })) {
+          prevHash = head.metadata.hash;
+        }
+      }
+      for (const event of run) {
+        const where = `event ${event.id} (stream ${stream}, revision ${event.revision})`;
+        const metadata = JSON.parse(event.metadata) as { prevHash?: unknown };
+        if (metadata.prevHash !== prevHash) {
+          throw new Error(`${where}: its prevHash does not link to the stream's stored head`);
+        }
+        const hash = computeStoredEventHash(
+          stream,
+          event.revision,
+          event.type,
+          event.data,
+          event.metadata,
+          prevHash,
+        );
+        if (hash !== event.hash) throw new Error(`${where}: its content does not match its hash`);
+        prevHash = hash;
       }
       const toAppend = run.map((event): EventToAppend => {
         const { prevHash: _prevHash, ...metadata } = JSON.parse(event.metadata) as Record<string, unknown>;
