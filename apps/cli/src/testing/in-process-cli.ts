@@ -37,7 +37,7 @@ export async function runCommunique(args: string[], environment: CliEnvironment)
   console.log = (...parts: unknown[]) => void out.push(parts.map(String).join(' ') + '\n');
   console.error = (...parts: unknown[]) => void err.push(parts.map(String).join(' ') + '\n');
   process.exitCode = undefined;
-  let code = 0;
+  let code: number;
   try {
     const program = buildProgram(environment).exitOverride();
     await program.parseAsync(['node', 'communique', ...args]);
