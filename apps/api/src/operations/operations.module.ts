@@ -40,10 +40,12 @@ export class ProbeController {
     let ready: boolean;
     try {
       [status] = await this.projections.status();
-      // counted up to maxLag + 1: enough to tell "more than maxLag" without counting everything
-      const limit = Math.min(maxLag + 1, Number.MAX_SAFE_INTEGER - 1);
-      const counted = await lagInEvents(this.store, status.checkpoint, status.head, limit);
-      lag = counted.lag;
+      lag = status.lag;
+      if (status.lagCapped === true && lag <= maxLag) {
+        // the status stopped counting below maxLag: count up to maxLag + 1, enough to tell "more than maxLag"
+        const limit = Math.min(maxLag + 1, Number.MAX_SAFE_INTEGER - 1);
+        lag = (await lagInEvents(this.store, status.checkpoint, status.head, limit)).lag;
+      }
       ready = lag <= maxLag;
     } catch (error) {
       // The event store does not answer: this replica cannot tell how far behind it is.
