@@ -326,6 +326,25 @@ describe.each(backends)('communique on EventStoreDB (%s)', (_name, makeLog) => {
       expect(result.stdout).toMatch(/^rebuilt 5 events in /m);
     });
 
+    it('with the API running: the API takes the rebuilt read model and keeps serving and writing', async () => {
+      const client = await api();
+      const last = await seed(client);
+      await client.gql(TIMELINE, { min: last });
+
+      const result = await communique(['rebuild']);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('equal, row for row');
+      expect(result.stdout).toMatch(/^the running API \(pid \d+\) now serves the rebuilt read model/m);
+      const written = await client.gql<{ recordStatement: { position: string } }>(RECORD, {
+        input: statementInput({ text: 'After the rebuild.' }),
+      });
+      const read = await client.gql<{ countryTimeline: { totalCount: number } }>(TIMELINE, {
+        min: written.recordStatement.position,
+      });
+      expect(read.countryTimeline.totalCount).toBe(5);
+    });
+
     it('refuses to swap when the live read model differs from the rebuild', async () => {
       const client = await api();
       const last = await seed(client);
