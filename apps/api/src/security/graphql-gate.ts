@@ -122,12 +122,6 @@ export class GraphQLGate {
     return rateLimitClient(principal, address ?? 'unknown');
   }
 
-  /** Takes `operations` tokens from the client's bucket, or throws RATE_LIMITED. */
-  takeTokens(client: string, operations = 1): void {
-    const retryAfter = this.buckets.take(client, operations);
-    if (retryAfter > 0) throw rateLimited(client, retryAfter);
-  }
-
   /** The budget of the operation a resolver belongs to (created at its first resolver). */
   budget(context: object, rootValue: unknown): OperationBudget {
     let byRoot = budgets.get(context);
@@ -148,13 +142,6 @@ export class GraphQLGate {
 }
 
 const budgets = new WeakMap<object, WeakMap<object, OperationBudget>>();
-
-export function rateLimited(client: string, retryAfter: number): GraphQLError {
-  const who = client.startsWith('key:') ? `key "${client.slice(4)}"` : 'this address';
-  return new GraphQLError(`too many requests from ${who}; retry in ${retryAfter} s`, {
-    extensions: { code: 'RATE_LIMITED', retryAfterSeconds: retryAfter },
-  });
-}
 
 /**
  * What one operation may still do: values its resolvers may produce and time it may take. Once either is

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { buildSchema, GraphQLError } from 'graphql';
 import { GraphQLGate, OperationBudget, valuesIn } from './graphql-gate.js';
 import type { SecurityConfig } from './security-config.js';
@@ -76,14 +77,23 @@ describe('the GraphQL gate', () => {
     ).toBe('BAD_USER_INPUT');
   });
 
-  it('takes tokens from the buckets HTTP uses and refuses with RATE_LIMITED', () => {
-    const buckets = new GraphQLGate(config(), false);
-    buckets.takeTokens('address:1.2.3.4');
-    buckets.takeTokens('address:1.2.3.4');
-    expect(refusal(() => buckets.takeTokens('address:1.2.3.4'))).toEqual(
-      expect.objectContaining({ code: 'RATE_LIMITED', retryAfterSeconds: 1 }),
+  it('counts a known key by its name and anyone else by address, as the HTTP rate limiter does', () => {
+    const keyed = new GraphQLGate(
+      {
+        ...config(),
+        apiKeys: [
+          {
+            name: 'rob',
+            role: 'reader',
+            sha256: createHash('sha256').update('reader-key-0123456789').digest(),
+          },
+        ],
+      },
+      false,
     );
-    expect(buckets.buckets.size).toBe(1);
+    expect(keyed.client('Bearer reader-key-0123456789', '10.0.0.1')).toBe('key:rob');
+    expect(keyed.client('Bearer unknown-key-0123456789', '10.0.0.1')).toBe('address:10.0.0.1');
+    expect(keyed.client(undefined, '10.0.0.2')).toBe('address:10.0.0.2');
   });
 
   it('gives each operation, and each execution of a subscription, its own budget', () => {
