@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
 import { ServerProcess } from '../support/server-process.js';
 import { RECORD, statementInput } from '../support/api.js';
 
@@ -117,6 +118,32 @@ async function routedSpellings(
     expect.arrayContaining(['/graphql', '/%67raphql', 'http://attacker.example/graphql']),
   );
   return routed;
+}
+
+/** Sends one operation over graphql-transport-ws (with the upgrade headers given) and returns its first answer. */
+function overWebSocket(
+  server: ServerProcess,
+  query: string,
+  headers: Record<string, string>,
+): Promise<{ type: string; payload?: unknown }> {
+  const socket = new WebSocket(`${server.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', {
+    headers,
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no answer over WebSocket within 10 s')), 10_000);
+    socket.on('error', reject);
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
+    socket.on('message', (raw: WebSocket.RawData) => {
+      const message = JSON.parse(raw.toString()) as { type: string; payload?: unknown };
+      if (message.type === 'connection_ack') {
+        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
+      } else if (message.type === 'next' || message.type === 'error') {
+        clearTimeout(timer);
+        socket.close();
+        resolve(message);
+      }
+    });
+  });
 }
 
 const READER = 'hostile-reader-key-0123456789';
@@ -457,6 +484,50 @@ describe('hostile: the HTTP doors of /graphql', () => {
           expect(read).toEqual({ data: { __typename: 'Query' } });
           expect(write.errors?.[0].extensions.code).toBe('FORBIDDEN');
         }
+      }
+      expect(await stateOf(server, id)).toEqual({ version: 1, topics: ['testing'] });
+    });
+
+    it('a query that is JSON (which Mercurius would take for a syntax tree) is a typed syntax error, and nothing runs', async () => {
+      const trees = [
+        JSON.stringify({ kind: 'Document', definitions: [] }),
+        JSON.stringify({
+          kind: 'Document',
+          definitions: [{ kind: 'OperationDefinition', operation: 'mutation' }],
+        }),
+        'null',
+        '[]',
+        '"x"',
+        '7',
+      ];
+      for (const query of trees) {
+        for (const accept of ['application/json', 'application/graphql-response+json']) {
+          const answer = await duringAttack(server, () =>
+            send(server, {
+              target: '/graphql',
+              headers: { ...JSON_TYPE, accept },
+              body: JSON.stringify({ query }),
+            }),
+          );
+          expect({ query, accept, status: answer.status, code: codeOf(answer) }).toEqual({
+            query,
+            accept,
+            status: accept === 'application/json' ? 200 : 400,
+            code: 'GRAPHQL_VALIDATION_FAILED',
+          });
+          expect(answer.json()).not.toHaveProperty('data');
+        }
+      }
+      expect(await stateOf(server, id)).toEqual({ version: 1, topics: ['testing'] });
+    });
+
+    it('over WebSocket a mutation is not executed at all, proxied or not (writes have only the HTTP POST door)', async () => {
+      for (const headers of [{ 'x-forwarded-for': '203.0.113.9' }, {}] as Record<string, string>[]) {
+        const answer = await duringAttack(server, () => overWebSocket(server, tag(id, 'ws'), headers));
+        expect(answer).toMatchObject({
+          type: 'error',
+          payload: [{ message: 'Invalid operation: mutation' }],
+        });
       }
       expect(await stateOf(server, id)).toEqual({ version: 1, topics: ['testing'] });
     });

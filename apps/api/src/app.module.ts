@@ -34,7 +34,12 @@ import {
   type SecureContext,
 } from './security/access.js';
 import { GRAPHQL_PATH, graphqlOutcome } from './security/http-gate.js';
-import { checkDocumentSize, validationRules, withoutSuggestions } from './security/graphql-limits.js';
+import {
+  checkDocumentSize,
+  refuseJsonDocument,
+  validationRules,
+  withoutSuggestions,
+} from './security/graphql-limits.js';
 import { JournalismQueries } from './journalism/journalism.queries.js';
 import { JournalismResolver } from './journalism/journalism.resolver.js';
 import { ExportsController } from './journalism/exports.controller.js';
@@ -103,7 +108,10 @@ export class AppModule {
             graphql: { parseOptions: { maxTokens: appConfig.security.limits.maxTokens } },
             validationRules: validationRules(appConfig.security.limits, appConfig.production),
             hooks: {
-              preParsing: async (_schema, source) => checkDocumentSize(source, appConfig.security.limits),
+              preParsing: async (_schema, source) => {
+                checkDocumentSize(source, appConfig.security.limits);
+                refuseJsonDocument(source);
+              },
             },
             errorFormatter: (execution, context) => {
               const formatted = mercurius.defaultErrorFormatter(execution, context);
