@@ -117,6 +117,21 @@ describe('GraphQL over HTTP (the specification audit of graphql-http, against `c
     }
   });
 
+  it('a body that is not JSON is 400 BAD_USER_INPUT about the body, in both media types, with no data entry', async () => {
+    for (const accept of [GRAPHQL_RESPONSE, 'application/json']) {
+      const response = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept },
+        body: '{ "query": ',
+      });
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toBe(`${accept}; charset=utf-8`);
+      const body = (await response.json()) as Record<string, unknown>;
+      expect(body).not.toHaveProperty('data');
+      expect(body).toMatchObject({ errors: [{ extensions: { code: 'BAD_USER_INPUT', field: 'body' } }] });
+    }
+  });
+
   it('a batch is answered 200 with one result per operation, each in the negotiated shape', async () => {
     const response = await fetch(`${server.url}/graphql`, {
       method: 'POST',

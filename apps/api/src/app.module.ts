@@ -197,7 +197,9 @@ function replaceGraphQLModule(module: DynamicModule, graphql: DynamicModule): Dy
 function typedAs(error: GraphQLFormattedError, code: string, production: boolean): GraphQLFormattedError {
   if (error.extensions?.code) return error;
   const message = code === 'INTERNAL_SERVER_ERROR' && production ? 'Internal server error' : error.message;
-  return { ...error, message, extensions: { ...error.extensions, code } };
+  // a 400 at the HTTP level is about the body as a whole (not JSON, not of the GraphQL request's shape)
+  const field = code === 'BAD_USER_INPUT' ? { field: 'body' } : {};
+  return { ...error, message, extensions: { ...error.extensions, code, ...field } };
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
