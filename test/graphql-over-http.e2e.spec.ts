@@ -60,6 +60,9 @@ describe('GraphQL over HTTP (the specification audit of graphql-http, against `c
         body: invalid,
       });
       statuses[accept] = response.status;
+      expect(response.headers.get('content-type')).toBe(
+        `${accept === '*/*' ? 'application/json' : accept}; charset=utf-8`,
+      );
       const body = (await response.json()) as { data?: unknown; errors: { extensions: { code: string } }[] };
       expect(body).not.toHaveProperty('data');
       expect(body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');

@@ -33,7 +33,7 @@ import {
   authenticateRequest,
   type SecureContext,
 } from './security/access.js';
-import { GRAPHQL_PATH, graphqlOutcome } from './security/http-gate.js';
+import { GRAPHQL_PATH, graphqlOutcome, responseMediaTypeOf } from './security/http-gate.js';
 import {
   checkDocumentSize,
   refuseJsonDocument,
@@ -124,6 +124,8 @@ export class AppModule {
                 .map((e) => (appConfig.production ? { ...e, message: withoutSuggestions(e.message) } : e));
               if (!request) return { ...formatted, response: { ...formatted.response, errors } };
               if (outcome.statusCode === 405) context.reply.header('allow', 'POST');
+              // Fastify drops the content type when an error reaches its error handler: set it again
+              context.reply.header('content-type', `${responseMediaTypeOf(request)}; charset=utf-8`);
               // nothing executed: no `data` entry (GraphQL spec §7.1.1, GraphQL over HTTP)
               const response = outcome.executed ? { data: formatted.response.data, errors } : { errors };
               return { statusCode: outcome.statusCode, response } as typeof formatted;
