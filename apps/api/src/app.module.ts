@@ -6,7 +6,8 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { MercuriusDriverConfig } from '@nestjs/mercurius';
 import mercurius from 'mercurius';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { GraphQLFormattedError } from 'graphql';
 import { ProjectionRunner } from '#projections';
 import { ReadModel } from '#read-model';
 import type { AppConfig } from './config/app-config.js';
@@ -25,10 +26,17 @@ import { StatementRepository } from './statements/statement.repository.js';
 import { StatementMutations } from './statements/statement-mutations.js';
 import { StatementQueries } from './statements/statement-queries.js';
 import { StatementResolver } from './statements/statement.resolver.js';
-import { ANONYMOUS, AccessGuard, type RequestAuth, type SecureContext } from './security/access.js';
+import {
+  ANONYMOUS,
+  AccessGuard,
+  authenticateRequest,
+  type RequestAuth,
+  type SecureContext,
+} from './security/access.js';
 import { GraphQLGate, OperationLimits } from './security/graphql-gate.js';
-import { withoutSuggestions } from './security/graphql-limits.js';
 import { mercuriusDriverWithDoor, subscriptionDoor } from './security/websocket-door.js';
+import { GRAPHQL_PATH, graphqlOutcome, responseMediaTypeOf } from './security/http-gate.js';
+import { withoutSuggestions } from './security/graphql-limits.js';
 import { JournalismQueries } from './journalism/journalism.queries.js';
 import { JournalismResolver } from './journalism/journalism.resolver.js';
 import { ExportsController } from './journalism/exports.controller.js';
@@ -79,6 +87,24 @@ export class AppModule {
   static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
     if (options.graphql) return replaceGraphQLModule(AppModule.forRoot(config), options.graphql);
     const gate = new GraphQLGate(config.security, config.production);
+    // The WebSocket door's options and hooks; loaders are made afresh for every use on a WebSocket: a
+    // connection lives long, a cached statement would go stale.
+    const doors = new WeakMap<ReadModel, ReturnType<typeof subscriptionDoor>>();
+    const door = (readModel: ReadModel) => {
+      let made = doors.get(readModel);
+      if (!made) {
+        made = subscriptionDoor(gate, (auth: RequestAuth): GraphQLContext & SecureContext => ({
+          get loaders() {
+            return new StatementLoaders(readModel);
+          },
+          requestId: randomUUID(),
+          principal: auth.principal?.name ?? ANONYMOUS,
+          auth,
+        }));
+        doors.set(readModel, made);
+      }
+      return made;
+    };
     return {
       module: AppModule,
       imports: [
@@ -90,53 +116,50 @@ export class AppModule {
           // driver installs the WebSocket door before Mercurius.
           driver: mercuriusDriverWithDoor(gate),
           inject: [ReadModel, APP_CONFIG],
-          useFactory: (readModel: ReadModel, appConfig: AppConfig) => {
-            // Loaders are made afresh for every use on a WebSocket: a connection lives long, a cached
-            // statement would go stale.
-            const door = subscriptionDoor(gate, (auth: RequestAuth): GraphQLContext & SecureContext => ({
-              get loaders() {
-                return new StatementLoaders(readModel);
-              },
-              requestId: randomUUID(),
-              principal: auth.principal?.name ?? ANONYMOUS,
-              auth,
-            }));
-            return {
-              autoSchemaFile: true,
-              path: '/graphql',
-              graphiql: !appConfig.production,
-              allowBatchedQueries: appConfig.security.limits.maxBatch > 1,
-              // compile a query document to JS (graphql-jit) from its second use: the execution is then cheaper
-              jit: 1,
-              graphql: { parseOptions: gate.parseOptions },
-              validationRules: gate.rules,
-              // the operation budget (OperationLimits) charges field resolvers too, not only root fields
-              fieldResolverEnhancers: ['interceptors'],
-              hooks: {
-                preParsing: async (_schema, source) => gate.checkSource(source),
-                preValidation: async (_schema, document) => gate.checkParsed(document),
-                ...door.hooks,
-              },
-              errorFormatter: (execution, context) => {
-                const formatted = mercurius.defaultErrorFormatter(execution, context);
-                const errors = formatted.response.errors
-                  ?.map(withErrorCode)
-                  .map((e) => (appConfig.production ? { ...e, message: withoutSuggestions(e.message) } : e));
-                return { ...formatted, response: { ...formatted.response, errors } };
-              },
-              subscription: door.options,
-              context: (request: FastifyRequest): GraphQLContext & SecureContext => {
-                const auth = gate.authenticate(request.headers.authorization);
-                return {
-                  loaders: new StatementLoaders(readModel),
-                  requestId:
-                    headerValue(request.headers['x-request-id']) ?? String(request.id ?? randomUUID()),
-                  principal: auth.principal?.name ?? ANONYMOUS,
-                  auth,
-                };
-              },
-            };
-          },
+          useFactory: (readModel: ReadModel, appConfig: AppConfig) => ({
+            autoSchemaFile: true,
+            path: GRAPHQL_PATH,
+            graphiql: !appConfig.production,
+            allowBatchedQueries: appConfig.security.limits.maxBatch > 1,
+            // compile a query document to JS (graphql-jit) from its second use: the execution is then cheaper
+            jit: 1,
+            graphql: { parseOptions: gate.parseOptions },
+            validationRules: gate.rules,
+            // the operation budget (OperationLimits) charges field resolvers too, not only root fields
+            fieldResolverEnhancers: ['interceptors'],
+            hooks: {
+              preParsing: async (_schema, source) => gate.checkSource(source),
+              preValidation: async (_schema, document) => gate.checkParsed(document),
+              ...door(readModel).hooks,
+            },
+            errorFormatter: (execution, context) => {
+              const formatted = mercurius.defaultErrorFormatter(execution, context);
+              // the HTTP request, when there is one (a WebSocket message has none)
+              const request = (context as { reply?: FastifyReply }).reply?.request;
+              const outcome = graphqlOutcome(execution, request);
+              const errors = formatted.response.errors
+                ?.map((e) => (outcome.code ? typedAs(e, outcome.code, appConfig.production) : e))
+                .map(withErrorCode)
+                .map((e) => (appConfig.production ? { ...e, message: withoutSuggestions(e.message) } : e));
+              if (!request) return { ...formatted, response: { ...formatted.response, errors } };
+              if (outcome.statusCode === 405) context.reply.header('allow', 'POST');
+              // Fastify drops the content type when an error reaches its error handler: set it again
+              context.reply.header('content-type', `${responseMediaTypeOf(request)}; charset=utf-8`);
+              // nothing executed: no `data` entry (GraphQL spec §7.1.1, GraphQL over HTTP)
+              const response = outcome.executed ? { data: formatted.response.data, errors } : { errors };
+              return { statusCode: outcome.statusCode, response } as typeof formatted;
+            },
+            subscription: door(readModel).options,
+            context: (request: FastifyRequest): GraphQLContext & SecureContext => {
+              const auth = authenticateRequest(request, appConfig.security);
+              return {
+                loaders: new StatementLoaders(readModel),
+                requestId: headerValue(request.headers['x-request-id']) ?? String(request.id ?? randomUUID()),
+                principal: auth.principal?.name ?? ANONYMOUS,
+                auth,
+              };
+            },
+          }),
         }),
       ],
       controllers: [HealthController, ExportsController, TimelinePageController],
@@ -173,6 +196,15 @@ function replaceGraphQLModule(module: DynamicModule, graphql: DynamicModule): Dy
     'module' in imported && imported.module === GraphQLModule ? graphql : imported,
   );
   return { ...module, imports };
+}
+
+/** An error refused at the HTTP level, typed by its status; a server error's detail only outside production. */
+function typedAs(error: GraphQLFormattedError, code: string, production: boolean): GraphQLFormattedError {
+  if (error.extensions?.code) return error;
+  const message = code === 'INTERNAL_SERVER_ERROR' && production ? 'Internal server error' : error.message;
+  // a 400 at the HTTP level is about the body as a whole (not JSON, not of the GraphQL request's shape)
+  const field = code === 'BAD_USER_INPUT' ? { field: 'body' } : {};
+  return { ...error, message, extensions: { ...error.extensions, code, ...field } };
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -15,7 +15,7 @@ import {
 import { defer, map, throwError, timeout, type Observable } from 'rxjs';
 import { authenticate, decideAccess, type RequestAuth } from './access.js';
 import { findPrincipal, bearerKey } from './api-keys.js';
-import { checkDocumentSize, validationRules } from './graphql-limits.js';
+import { checkDocumentSize, refuseJsonDocument, validationRules } from './graphql-limits.js';
 import { rateLimitClient, TokenBuckets } from './rate-limit.js';
 import type { SecurityConfig } from './security-config.js';
 
@@ -53,6 +53,7 @@ export class GraphQLGate {
       });
     }
     checkDocumentSize(source, this.config.limits);
+    refuseJsonDocument(source);
   }
 
   /**
