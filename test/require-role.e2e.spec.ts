@@ -5,7 +5,7 @@ import { Query, Resolver } from '@nestjs/graphql';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { AppModule } from '../apps/api/src/app.module.js';
-import { loadConfig } from '../apps/api/src/config/app-config.js';
+import { loadConfig } from '#runtime';
 import { RequireRole } from '../apps/api/src/security/access.js';
 
 /** A field of this test only, marked as the audit feed will be: it needs the auditor role. */

@@ -9,7 +9,7 @@ import mercurius from 'mercurius';
 import type { FastifyRequest } from 'fastify';
 import { ProjectionRunner } from '#projections';
 import { ReadModel } from '#read-model';
-import type { AppConfig } from './config/app-config.js';
+import type { AppConfig } from '#runtime';
 import { AuditResolver } from './audit/audit.resolver.js';
 import { ReadModelHandover } from './audit/read-model-handover.js';
 import { DemoLoader } from './demo/demo-loader.js';

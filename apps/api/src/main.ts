@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
-import type { AppConfig } from './config/app-config.js';
+import type { ApiEntry, AppConfig } from '#runtime';
 import { mutationsRefusedBecause } from './security/access.js';
 import { installHttpProtection } from './security/rate-limit.js';
 import { PinoNestLogger, createLogger, requestIdOf } from './operations/logging.js';
@@ -37,3 +37,6 @@ export async function startServer(config: AppConfig): Promise<NestFastifyApplica
   );
   return app;
 }
+
+// `communique serve` loads this file by its path and calls `startServer` (see `ApiEntry` in #runtime).
+void ({ startServer } satisfies ApiEntry);

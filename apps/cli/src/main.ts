@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { ConfigError } from '../../api/src/config/app-config.js';
+import { ConfigError } from '#runtime';
 import { registerServe } from './commands/serve.js';
 import { ImportCommandError, registerImport } from './commands/import.js';
 import { registerKeys } from './commands/keys.js';

@@ -1,6 +1,6 @@
 import type { EventStore } from '#event-store';
-import type { AppConfig } from '../../api/src/config/app-config.js';
-import { openConfiguredEventStore } from '../../api/src/infrastructure/event-store-factory.js';
+import type { AppConfig } from '#runtime';
+import { openConfiguredEventStore } from '#runtime';
 
 /**
  * The event store the configuration names (SQLite or EventStoreDB/KurrentDB), for CLI verbs that work on the

@@ -1,5 +1,5 @@
 import { isAbsolute, join, resolve } from 'node:path';
-import { loadSecurityConfig, SecurityConfigError, type SecurityConfig } from '../security/security-config.js';
+import { loadSecurityConfig, SecurityConfigError, type SecurityConfig } from './security-config.js';
 
 /** The service's configuration, read once from the environment (DESIGN §10). */
 export interface AppConfig {

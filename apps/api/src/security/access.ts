@@ -9,8 +9,8 @@ import { Reflector } from '@nestjs/core';
 import { GqlExecutionContext, type GqlContextType } from '@nestjs/graphql';
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { throwError, timeout, type Observable } from 'rxjs';
-import { bearerKey, findPrincipal, roleIncludes, type Principal, type Role } from './api-keys.js';
-import type { SecurityConfig } from './security-config.js';
+import { bearerKey, findPrincipal, roleIncludes, type Principal, type Role } from '#runtime';
+import type { SecurityConfig } from '#runtime';
 
 /**
  * Who a GraphQL request is from, decided once per request from its `Authorization: Bearer <key>` header.

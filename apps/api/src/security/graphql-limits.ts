@@ -15,7 +15,7 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
-import type { LimitsConfig } from './security-config.js';
+import type { LimitsConfig } from '#runtime';
 
 /**
  * Limits on what one GraphQL document may ask for, as validation rules: they run once per distinct document

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { bearerKey, findPrincipal } from './api-keys.js';
-import type { RateLimitConfig, SecurityConfig } from './security-config.js';
+import { bearerKey, findPrincipal } from '#runtime';
+import type { RateLimitConfig, SecurityConfig } from '#runtime';
 
 /**
  * Token buckets in memory, one per client: `burst` tokens, refilled at `perSecond`. A request takes

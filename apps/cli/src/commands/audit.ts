@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { SqliteEventStore, describeBroken, verifyLog } from '#event-store';
-import { loadConfig, type AppConfig } from '../../../api/src/config/app-config.js';
+import { loadConfig, type AppConfig } from '#runtime';
 import { Progress } from '../progress.js';
 import { openEventStore } from '../stores.js';
 

@@ -11,7 +11,7 @@ import {
   toExportLine,
   type StoredEvent,
 } from '#event-store';
-import { loadConfig, type AppConfig } from '../../../api/src/config/app-config.js';
+import { loadConfig, type AppConfig } from '#runtime';
 import { Progress } from '../progress.js';
 import { openEventStore } from '../stores.js';
 import { openExistingSqliteStore } from './audit.js';

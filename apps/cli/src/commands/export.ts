@@ -15,7 +15,7 @@ import {
   type TimelineExportRequest,
 } from '#read-model';
 import { referenceData } from '#reference';
-import { loadConfig } from '../../../api/src/config/app-config.js';
+import { loadConfig } from '#runtime';
 import { openEventStore } from '../stores.js';
 
 /** A command-line argument that cannot be used; the message names the option. */

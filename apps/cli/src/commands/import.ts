@@ -13,7 +13,7 @@ import {
   type BatchCommit,
   type ImportReport,
 } from '#importers';
-import { loadConfig } from '../../../api/src/config/app-config.js';
+import { loadConfig } from '#runtime';
 import { Progress } from '../progress.js';
 import { openEventStore } from '../stores.js';
 

@@ -9,8 +9,7 @@ import {
   firstDifference,
   moveIntoPlace,
 } from '#read-model';
-import { loadConfig, type AppConfig } from '../../../api/src/config/app-config.js';
-import { handoverFiles, runningApiPid, writeAtomically } from '../../../api/src/audit/read-model-handover.js';
+import { handoverFiles, loadConfig, runningApiPid, writeAtomically, type AppConfig } from '#runtime';
 import { Progress } from '../progress.js';
 import { openEventStore } from '../stores.js';
 
