@@ -114,7 +114,11 @@ async function compareWithLive(
       [liveAt, difference] = live.transaction(() => {
         const at = live.checkpoint('statements');
         if (at !== build.checkpoint) return [at, undefined] as const;
-        const found = firstDifference(live, build.readModel);
+        // every table, the as-of index too (both files were written by the projection runner)
+        const found = firstDifference(live, build.readModel, [
+          ...ReadModel.tables,
+          ...ReadModel.logIndexTables,
+        ]);
         return [at, found === undefined ? undefined : describeDifference(found)] as const;
       });
     } finally {
