@@ -112,7 +112,7 @@ export class StatementQueries {
     }
     let position: Position;
     if (asOf !== undefined) {
-      position = await this.store.positionAt(asOf);
+      position = await this.positionAt(asOf);
     } else if (asOfPosition !== undefined) {
       const head = await this.store.headPosition();
       if (asOfPosition > head) {
@@ -124,6 +124,19 @@ export class StatementQueries {
     }
     await this.reach(position);
     return position;
+  }
+
+  /**
+   * The position `asOf` reads at, from the read model's as-of index (never a read of the log). The index
+   * knows the events the read model has applied; when none of them was recorded after `asOf`, an event
+   * still to be applied might have been, so the read model first catches up with the log head (a wait
+   * bounded as for `minPosition`).
+   */
+  private async positionAt(asOf: string): Promise<Position> {
+    const seen = this.readModel.positionAt(asOf);
+    if (seen.final) return seen.position;
+    await this.reach(await this.store.headPosition());
+    return this.readModel.positionAt(asOf).position;
   }
 
   projectionStatus() {
