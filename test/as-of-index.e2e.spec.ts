@@ -23,14 +23,16 @@ class CountingCluster extends FakeEventStoreDbClient {
   ): AsyncIterable<AllStreamResolvedEvent> {
     if (options.direction === 'backwards') this.backwardReads += 1;
     else this.forwardReads += 1;
-    const events = super.readAll(options);
-    const counter = this;
-    return (async function* () {
-      for await (const event of events) {
-        counter.eventsRead += 1;
-        yield event;
-      }
-    })();
+    return this.counted(super.readAll(options));
+  }
+
+  private async *counted(
+    events: AsyncIterable<AllStreamResolvedEvent>,
+  ): AsyncIterable<AllStreamResolvedEvent> {
+    for await (const event of events) {
+      this.eventsRead += 1;
+      yield event;
+    }
   }
 
   resetCounts(): void {
