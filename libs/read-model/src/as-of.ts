@@ -43,6 +43,8 @@ export class LogTimes {
   private floor: string | undefined;
   private loaded = false;
   private pending: { recordedAt: string; position: bigint } | undefined;
+  private lastText: string | undefined;
+  private lastIso: string | undefined;
 
   constructor(private readonly sql: Sql) {}
 
@@ -53,7 +55,12 @@ export class LogTimes {
       )?.recorded_at;
       this.loaded = true;
     }
-    const own = isoInstant(recordedAt);
+    // a batch's events often carry one time (a bulk import stamps a whole batch): parse each text once
+    if (recordedAt !== this.lastText) {
+      this.lastText = recordedAt;
+      this.lastIso = isoInstant(recordedAt);
+    }
+    const own = this.lastIso;
     // an event without a readable time counts as recorded with its predecessor
     const at = own === undefined || (this.floor !== undefined && own < this.floor) ? this.floor : own;
     if (at === undefined) return;
