@@ -23,7 +23,9 @@ import { APP_CONFIG } from './infrastructure/tokens.js';
 import { statementCommandHandlers } from './statements/commands/statement-commands.js';
 import { StatementRepository } from './statements/statement.repository.js';
 import { StatementMutations } from './statements/statement-mutations.js';
+import { RecordedTimeIndex } from '#event-store';
 import { StatementQueries } from './statements/statement-queries.js';
+import { ReadModelTimeIndex } from './statements/read-model-time-index.js';
 import { StatementResolver } from './statements/statement.resolver.js';
 import {
   ANONYMOUS,
@@ -151,6 +153,8 @@ export class AppModule {
           useFactory: () => new QueryTimeLimit(config.security.limits.queryTimeoutMs),
         },
         StatementRepository,
+        // the as-of index `positionAtInstant` asks when the store has none of its own (EventStoreDB)
+        { provide: RecordedTimeIndex, useClass: ReadModelTimeIndex },
         StatementQueries,
         StatementMutations,
         StatementResolver,
