@@ -32,6 +32,7 @@ import {
   authenticate,
   type SecureContext,
 } from './security/access.js';
+import { enforceAccessMatrix } from './security/access-matrix.js';
 import { checkDocumentSize, validationRules, withoutSuggestions } from './security/graphql-limits.js';
 import { JournalismQueries } from './journalism/journalism.queries.js';
 import { JournalismResolver } from './journalism/journalism.resolver.js';
@@ -93,6 +94,8 @@ export class AppModule {
           inject: [ReadModel, APP_CONFIG],
           useFactory: (readModel: ReadModel, appConfig: AppConfig) => ({
             autoSchemaFile: true,
+            // who sees which field (docs/SECURITY.md, "Access matrix")
+            transformSchema: (schema) => enforceAccessMatrix(schema, appConfig.security),
             path: '/graphql',
             graphiql: !appConfig.production,
             allowBatchedQueries: appConfig.security.limits.maxBatch > 1,

@@ -6,6 +6,9 @@ import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { mutationsRefusedBecause } from './security/access.js';
 import { installHttpProtection } from './security/rate-limit.js';
+import { installReadDoors } from './security/read-doors.js';
+import { Metrics } from './operations/metrics.js';
+import { startMetricsListener } from './operations/metrics-listener.js';
 import { PinoNestLogger, createLogger, requestIdOf } from './operations/logging.js';
 
 /** Builds the API application (not yet listening). */
@@ -21,14 +24,31 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     { logger: log.level === 'silent' ? false : new PinoNestLogger(log) },
   );
   app.enableShutdownHooks();
-  installHttpProtection(app.getHttpAdapter().getInstance(), config.security);
+  const fastify = app.getHttpAdapter().getInstance();
+  const buckets = installHttpProtection(fastify, config.security);
+  installReadDoors(fastify, config.security, buckets);
   return app;
 }
 
 /** Starts the API and returns it listening on `config.host:config.port`. */
 export async function startServer(config: AppConfig): Promise<NestFastifyApplication> {
   const app = await createApp(config);
-  await app.listen(config.port, config.host);
+  const metricsListener = await startMetricsListener(app.get(Metrics), config.security);
+  if (metricsListener) {
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onClose', async () => metricsListener.close());
+    new Logger('Communiqué').log(
+      `metrics on http://${config.security.metrics.host}:${config.security.metrics.port}/metrics`,
+    );
+  }
+  try {
+    await app.listen(config.port, config.host);
+  } catch (error) {
+    await metricsListener?.close();
+    throw error;
+  }
   const url = await app.getUrl();
   const refused = mutationsRefusedBecause(config.security);
   if (refused) new Logger('Security').warn(refused);
