@@ -9,10 +9,12 @@ export { MAX_QUERY_LENGTH, searchDocumentOf, sameSearchDocument, toFtsQuery } fr
 export {
   EXPORT_FORMATS,
   TIMELINEJS_COLUMNS,
+  csvCell,
   csvRow,
   escapeHtml,
   exportTimeline,
   exportedStatement,
+  headlineHtmlOf,
   headlineOf,
   htmlTextOf,
   timelineJsEvent,

@@ -197,6 +197,11 @@ export function installReadDoors(
   fastify.addHook('onRoute', (route) => {
     policyOf(route.url);
   });
+  // no response is ever sniffed into another type (a JSON error echoing "<script>" stays JSON)
+  fastify.addHook('onSend', async (_request, reply, payload) => {
+    if (!reply.hasHeader('x-content-type-options')) void reply.header('x-content-type-options', 'nosniff');
+    return payload;
+  });
   fastify.addHook('onRequest', async (request, reply) => {
     const route = request.routeOptions.url;
     if (route === undefined) return; // no route matched: Fastify answers 404
