@@ -134,7 +134,7 @@ function send(
 ): Promise<Answer> {
   return new Promise((done, fail) => {
     const req = httpRequest(
-      { host: base.hostname, port: base.port, method, path, headers, timeout: timeoutMs },
+      { host: base.hostname, port: base.port, method, path, headers, timeout: timeoutMs, agent: false },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
