@@ -173,19 +173,19 @@ describe('stored markup and formulas are encoded for every place a browser or sp
       await page.waitForSelector('.tl-slide .tl-headline', { timeout: 30000 });
       // go through every slide, so that each one's markup is built
       for (let i = 0; i < HOSTILE.length; i++) {
-        await page.evaluate(() =>
-          (window as unknown as { timeline?: { goToNext(): void } }).timeline?.goToNext(),
-        );
+        await page.evaluate('window.timeline && window.timeline.goToNext()');
       }
-      const found = await page.evaluate(() => ({
-        pwned: (window as unknown as { __pwned?: string }).__pwned,
-        overlays: document.querySelectorAll('a[href^="https://evil.example"]').length,
-        fixed: [...document.querySelectorAll<HTMLElement>('[style]')].filter((e) =>
-          /position:\s*fixed/.test(e.getAttribute('style') ?? ''),
-        ).length,
-        images: document.querySelectorAll('img[onerror]').length,
-        headlines: [...document.querySelectorAll('.tl-slide .tl-headline')].map((e) => e.textContent ?? ''),
-      }));
+      // (a string, evaluated in the page: this file is type-checked without the DOM library)
+      const pwned: unknown = await page.evaluate('window.__pwned');
+      const found = {
+        pwned,
+        overlays: await page.locator('a[href^="https://evil.example"]').count(),
+        fixed: await page.locator('[style*="position:fixed"], [style*="position: fixed"]').count(),
+        images: await page.locator('img[onerror]').count(),
+        headlines: await page.$$eval('.tl-slide .tl-headline', (nodes) =>
+          nodes.map((n) => n.textContent ?? ''),
+        ),
+      };
       expect(found.pwned).toBeUndefined();
       expect(found.overlays).toBe(0);
       expect(found.fixed).toBe(0);
