@@ -97,7 +97,7 @@ export const ACCESS_MATRIX: Readonly<Record<string, FieldAccess>> = Object.fromE
   ...read('StatementConnection', ['edges', 'pageInfo', 'totalCount']),
   ...read('TopicCount', ['topic', 'count']),
   // the last error of a projection's loop can carry file paths and internal detail
-  ...read('ProjectionStatus', ['name', 'checkpoint', 'head', 'lag', 'live']),
+  ...read('ProjectionStatus', ['name', 'checkpoint', 'head', 'lag', 'lagCapped', 'live']),
   ['ProjectionStatus.lastError', 'auditor'],
   ...read('EventConnection', ['edges', 'pageInfo']),
   ...read('KindCount', ['kind', 'count']),
