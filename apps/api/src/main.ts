@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { mutationsRefusedBecause } from './security/access.js';
+import { installMediaTypeGate, installParameterGate } from './security/http-gate.js';
 import { installHttpProtection } from './security/rate-limit.js';
 import { installReadDoors } from './security/read-doors.js';
 import { Metrics } from './operations/metrics.js';
@@ -25,7 +26,13 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   );
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
+  // The order is the order the checks run in, for every request Fastify routes to /graphql: media types and
+  // Accept (415, 406), body size (413), batch size and rate limit (400, 429; refused requests count too),
+  // then the parameters and the method (400, 405).
+  installMediaTypeGate(fastify);
   const buckets = installHttpProtection(fastify, config.security);
+  installParameterGate(fastify, config.security.limits);
+  // every other route: its policy by the matched route (read doors, probes, assets, metrics), same buckets
   installReadDoors(fastify, config.security, buckets);
   return app;
 }

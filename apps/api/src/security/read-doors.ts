@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
-import { authenticate, decideAccess } from './access.js';
+import { authenticateRequest, decideAccess } from './access.js';
 import { bearerKey, findPrincipal } from './api-keys.js';
 import type { TokenBuckets } from './rate-limit.js';
 import type { SecurityConfig } from './security-config.js';
@@ -79,7 +79,7 @@ export function rateLimitClient(request: FastifyRequest, config: SecurityConfig)
 /** The read policy of GraphQL queries applied to a REST request; undefined when it may go ahead. */
 export function readRefusal(request: FastifyRequest, config: SecurityConfig): DoorRefusal | undefined {
   try {
-    decideAccess(config, authenticate(request.headers.authorization, config), 'query', undefined);
+    decideAccess(config, authenticateRequest(request, config), 'query', undefined);
     return undefined;
   } catch (error) {
     if (!(error instanceof GraphQLError)) throw error;
