@@ -35,6 +35,7 @@ import {
   authenticateRequest,
   type SecureContext,
 } from './security/access.js';
+import { enforceAccessMatrix } from './security/access-matrix.js';
 import { GRAPHQL_PATH, graphqlOutcome, responseMediaTypeOf } from './security/http-gate.js';
 import {
   checkDocumentSize,
@@ -102,6 +103,8 @@ export class AppModule {
           inject: [ReadModel, APP_CONFIG],
           useFactory: (readModel: ReadModel, appConfig: AppConfig) => ({
             autoSchemaFile: true,
+            // who sees which field (docs/SECURITY.md, "Access matrix")
+            transformSchema: (schema) => enforceAccessMatrix(schema, appConfig.security),
             path: GRAPHQL_PATH,
             graphiql: !appConfig.production,
             allowBatchedQueries: appConfig.security.limits.maxBatch > 1,

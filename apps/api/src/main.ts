@@ -7,6 +7,9 @@ import type { ApiEntry, AppConfig } from '#runtime';
 import { mutationsRefusedBecause } from './security/access.js';
 import { installMediaTypeGate, installParameterGate } from './security/http-gate.js';
 import { installHttpProtection } from './security/rate-limit.js';
+import { installReadDoors } from './security/read-doors.js';
+import { Metrics } from './operations/metrics.js';
+import { startMetricsListener } from './operations/metrics-listener.js';
 import { PinoNestLogger, createLogger, requestIdOf } from './operations/logging.js';
 
 /** Builds the API application (not yet listening). */
@@ -27,15 +30,32 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   // Accept (415, 406), body size (413), batch size and rate limit (400, 429; refused requests count too),
   // then the parameters and the method (400, 405).
   installMediaTypeGate(fastify);
-  installHttpProtection(fastify, config.security);
+  const buckets = installHttpProtection(fastify, config.security);
   installParameterGate(fastify, config.security.limits);
+  // every other route: its policy by the matched route (read doors, probes, assets, metrics), same buckets
+  installReadDoors(fastify, config.security, buckets);
   return app;
 }
 
 /** Starts the API and returns it listening on `config.host:config.port`. */
 export async function startServer(config: AppConfig): Promise<NestFastifyApplication> {
   const app = await createApp(config);
-  await app.listen(config.port, config.host);
+  const metricsListener = await startMetricsListener(app.get(Metrics), config.security);
+  if (metricsListener) {
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onClose', async () => metricsListener.close());
+    new Logger('Communiqué').log(
+      `metrics on http://${config.security.metrics.host}:${config.security.metrics.port}/metrics`,
+    );
+  }
+  try {
+    await app.listen(config.port, config.host);
+  } catch (error) {
+    await metricsListener?.close();
+    throw error;
+  }
   const url = await app.getUrl();
   const refused = mutationsRefusedBecause(config.security);
   if (refused) new Logger('Security').warn(refused);

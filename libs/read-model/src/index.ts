@@ -14,10 +14,12 @@ export { sameSearchDocument, searchDocumentOf } from './search/search.js';
 export {
   EXPORT_FORMATS,
   TIMELINEJS_COLUMNS,
+  csvCell,
   csvRow,
   escapeHtml,
   exportTimeline,
   exportedStatement,
+  headlineHtmlOf,
   headlineOf,
   htmlTextOf,
   timelineJsEvent,

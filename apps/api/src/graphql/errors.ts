@@ -6,7 +6,9 @@ import {
   ValidationPipe,
   type ValidationError as ClassValidatorError,
 } from '@nestjs/common';
+import type { ArgumentsHost } from '@nestjs/common';
 import type { GqlExceptionFilter } from '@nestjs/graphql';
+import type { FastifyReply } from 'fastify';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { DomainError, StatementConflictError, ValidationError } from '#domain';
 import { InvalidArgumentError } from '#read-model';
@@ -79,7 +81,26 @@ export class GraphQLErrorFilter implements GqlExceptionFilter {
 
   constructor(private readonly production: boolean) {}
 
-  catch(exception: unknown): GraphQLError {
+  catch(exception: unknown, host?: ArgumentsHost): GraphQLError | undefined {
+    const error = this.toGraphQLError(exception);
+    if (host?.getType() !== 'http') return error;
+    // A REST route (exports, the timeline page, probes) that threw: answer JSON with the code, echoing no input
+    // into markup (the body is JSON, served with nosniff), never leaving the request without an answer.
+    const code = typeof error.extensions.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR';
+    const status =
+      exception instanceof HttpException
+        ? exception.getStatus()
+        : (HTTP_STATUS_OF[code] ?? (code === 'INTERNAL_SERVER_ERROR' ? 500 : 400));
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    void reply
+      .code(status)
+      .header('x-content-type-options', 'nosniff')
+      .type('application/json; charset=utf-8')
+      .send({ error: code, reason: error.message });
+    return undefined;
+  }
+
+  private toGraphQLError(exception: unknown): GraphQLError {
     if (exception instanceof GraphQLError) return exception;
     if (exception instanceof InputValidationError) {
       const [first] = exception.problems;
@@ -120,6 +141,17 @@ export class GraphQLErrorFilter implements GqlExceptionFilter {
     });
   }
 }
+
+/** The HTTP status of an error code, for REST routes. */
+const HTTP_STATUS_OF: Record<string, number> = {
+  BAD_USER_INPUT: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  TIMEOUT: 503,
+  STORAGE_FULL: 507,
+};
 
 /** SQLite's "database or disk is full" (SQLITE_FULL), or the system's ENOSPC. */
 export function isStorageFull(error: unknown): error is Error {

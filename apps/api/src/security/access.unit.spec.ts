@@ -18,6 +18,7 @@ const config = (overrides: Partial<SecurityConfig> = {}): SecurityConfig => ({
     bodyLimitBytes: 1024,
   },
   rateLimit: { burst: 0, perSecond: 1 },
+  metrics: { host: '127.0.0.1' },
   ...overrides,
 });
 

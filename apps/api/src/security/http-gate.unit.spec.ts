@@ -135,6 +135,7 @@ describe('proxied requests without keys', () => {
       bodyLimitBytes: 1024,
     },
     rateLimit: { burst: 0, perSecond: 1 },
+    metrics: { host: '127.0.0.1' },
   };
   const local = { remoteAddress: '127.0.0.1' };
 
