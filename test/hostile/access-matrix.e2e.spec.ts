@@ -10,7 +10,7 @@ import {
   type FieldAccess,
 } from '../../apps/api/src/security/access-matrix.js';
 import { authenticate } from '../../apps/api/src/security/access.js';
-import { ROLES, type Role } from '../../apps/api/src/security/api-keys.js';
+import { ROLES, type Role } from '#runtime';
 import { RECORD, TestApi, statementInput, type GraphQLResponse } from '../support/api.js';
 import { ROOT } from '../support/server-process.js';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadConfig } from '../../apps/api/src/config/app-config.js';
+import { loadConfig } from '#runtime';
 import { createApp } from '../../apps/api/src/main.js';
 import { ROUTE_POLICIES, UndecidedRouteError } from '../../apps/api/src/security/read-doors.js';
 import { RECORD, TestApi, statementInput } from '../support/api.js';

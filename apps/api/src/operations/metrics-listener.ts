@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { metricsRefusal } from '../security/read-doors.js';
-import type { SecurityConfig } from '../security/security-config.js';
+import type { SecurityConfig } from '#runtime';
 import type { Metrics } from './metrics.js';
 
 /**

@@ -6,8 +6,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { decideAccess, type RequestAuth } from './access.js';
-import type { Role } from './api-keys.js';
-import type { SecurityConfig } from './security-config.js';
+import type { Role, SecurityConfig } from '#runtime';
 
 /**
  * Who may see each field of the GraphQL schema (docs/SECURITY.md, "Access matrix").

@@ -2,9 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import { authenticateRequest, decideAccess } from './access.js';
-import { bearerKey, findPrincipal } from './api-keys.js';
+import { bearerKey, findPrincipal, type SecurityConfig } from '#runtime';
 import type { TokenBuckets } from './rate-limit.js';
-import type { SecurityConfig } from './security-config.js';
 
 /**
  * The access policy of every HTTP route, decided by the route Fastify matched (`request.routeOptions.url`),

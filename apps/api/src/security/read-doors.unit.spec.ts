@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { jsonForScriptBlock, timelinePageHtml } from '../journalism/timeline-page.js';
-import { parseApiKeys } from './api-keys.js';
+import { loadSecurityConfig, parseApiKeys, type SecurityConfig } from '#runtime';
 import { metricsRefusal, policyOf, readRefusal, UndecidedRouteError } from './read-doors.js';
-import { loadSecurityConfig, type SecurityConfig } from './security-config.js';
 
 const config = (env: Record<string, string> = {}, host = '127.0.0.1'): SecurityConfig =>
   loadSecurityConfig(env, host);
