@@ -1,7 +1,7 @@
 import { STATEMENT_INPUT_KEYS, canonicalJson, type StatementInput } from '#domain';
 import { uuidV5 } from './ids.js';
 import { ImportFormatError, READ_ONLY_FIELDS, reject, type SourceRecord } from './records.js';
-import { readLines } from './text-source.js';
+import { DEFAULT_READER_LIMITS, readLines, type ReaderLimits } from './text-source.js';
 
 const INPUT_KEYS: ReadonlySet<string> = new Set(STATEMENT_INPUT_KEYS);
 const NESTED_KEYS: Readonly<Record<string, ReadonlySet<string>>> = {
@@ -27,9 +27,12 @@ const isObject = (value: unknown): value is Json =>
  *
  * Blank lines are ignored. A first statement line that is not JSON means the file is not NDJSON.
  */
-export async function* readNdjson(chunks: AsyncIterable<string>): AsyncIterable<SourceRecord> {
+export async function* readNdjson(
+  chunks: AsyncIterable<string>,
+  limits: ReaderLimits = DEFAULT_READER_LIMITS,
+): AsyncIterable<SourceRecord> {
   let seenRecord = false;
-  for await (const { text, number } of readLines(chunks)) {
+  for await (const { text, number } of readLines(chunks, limits)) {
     if (text.trim() === '') continue;
     let value: unknown;
     try {
