@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { SqliteEventStore, describeBroken, verifyLog } from '#event-store';
 import { loadConfig, type AppConfig } from '../../../api/src/config/app-config.js';
 import { Progress } from '../progress.js';
+import { forTerminal } from '../terminal.js';
 import { openEventStore } from '../stores.js';
 
 export function registerAudit(program: Command): void {
@@ -40,8 +41,12 @@ async function auditVerify(config: AppConfig): Promise<boolean> {
     console.log(`events: ${report.eventCount}`);
     console.log(`head position: ${report.headPosition}`);
     console.log(`merkle root: ${report.merkleRoot}`);
+    console.log(
+      `hash rules: ${report.hashVersions[2]} events checked under version 2 (id included), ` +
+        `${report.hashVersions[1]} under version 1 (written before version 2; the id is not hashed)`,
+    );
     if (report.broken) {
-      console.error(`communique audit verify: FAILED: ${describeBroken(report.broken)}`);
+      console.error(forTerminal(`communique audit verify: FAILED: ${describeBroken(report.broken)}`));
       return false;
     }
     console.log('ok: every event hash, stream chain and the global chain check out');

@@ -1,18 +1,23 @@
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import {
+  ExportLineError,
+  InvalidUtf8Error,
+  LineTooLongError,
   LogVerifier,
   SqliteEventStore,
   describeBroken,
-  parseExportLine,
+  parseByteLimit,
+  readExportFile,
   toExportLine,
+  type LineLimits,
   type StoredEvent,
 } from '#event-store';
 import { loadConfig, type AppConfig } from '../../../api/src/config/app-config.js';
 import { Progress } from '../progress.js';
+import { forTerminal } from '../terminal.js';
 import { openEventStore } from '../stores.js';
 import { openExistingSqliteStore } from './audit.js';
 
@@ -34,8 +39,17 @@ export function registerEvents(program: Command): void {
       'verify every hash and chain of the file, then store its events as they are (ids, metadata, hashes); ' +
         'only into an empty store, or one that holds the first events of the same file',
     )
-    .action(async (file: string) => {
-      const ok = await importEvents(loadConfig(), file);
+    .option('--max-line-bytes <n>', 'refuse a line longer than this (default COMMUNIQUE_MAX_LINE_BYTES)')
+    .action(async (file: string, options: { maxLineBytes?: string }) => {
+      const config = loadConfig();
+      const limits = {
+        maxLineBytes: parseByteLimit(
+          options.maxLineBytes,
+          '--max-line-bytes',
+          config.readerLimits.maxLineBytes,
+        ),
+      };
+      const ok = await importEvents(config, file, limits);
       if (!ok) process.exitCode = 1;
     });
 }
@@ -69,33 +83,36 @@ async function exportEvents(config: AppConfig, out: string | undefined): Promise
   }
 }
 
-/** The file's events one by one, parsed (never the whole file in memory). */
-async function* readExport(file: string): AsyncIterable<{ line: number; event: StoredEvent }> {
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  let line = 0;
-  for await (const text of lines) {
-    line += 1;
-    if (text.trim() === '') continue;
-    yield { line, event: parseExportLine(text, line) };
-  }
-}
+/** The file's events one by one, parsed (never the whole file in memory; lines capped). */
+const readExport = (file: string, limits: LineLimits): AsyncIterable<{ line: number; event: StoredEvent }> =>
+  readExportFile(createReadStream(file), limits);
 
-async function importEvents(config: AppConfig, file: string): Promise<boolean> {
+async function importEvents(config: AppConfig, file: string, limits: LineLimits): Promise<boolean> {
   if (!existsSync(file)) throw new Error(`${file}: no such file`);
 
   // 1. verify the whole file before anything is stored
   const verifier = new LogVerifier();
   const verifying = new Progress('verifying', { unit: 'events' });
-  for await (const { line, event } of readExport(file)) {
-    const broken = verifier.check(event);
-    if (broken) {
-      verifying.finish();
-      console.error(
-        `communique events import: ${file} line ${line}: ${describeBroken(broken)}; nothing imported`,
-      );
-      return false;
+  const refuse = (message: string): false => {
+    verifying.finish();
+    console.error(forTerminal(`communique events import: ${file} ${message}; nothing imported`));
+    return false;
+  };
+  try {
+    for await (const { line, event } of readExport(file, limits)) {
+      const broken = verifier.check(event);
+      if (broken) return refuse(`line ${line}: ${describeBroken(broken)}`);
+      verifying.update(verifier.eventCount);
     }
-    verifying.update(verifier.eventCount);
+  } catch (error) {
+    if (
+      error instanceof ExportLineError ||
+      error instanceof LineTooLongError ||
+      error instanceof InvalidUtf8Error
+    ) {
+      return refuse(error.message);
+    }
+    throw error;
   }
   verifying.finish(verifier.eventCount);
   const report = verifier.report();
@@ -113,7 +130,7 @@ async function importEvents(config: AppConfig, file: string): Promise<boolean> {
     let imported = 0;
     let batch: StoredEvent[] = [];
     const storing = new Progress('importing', { unit: 'events', total: report.eventCount });
-    for await (const { line, event } of readExport(file)) {
+    for await (const { line, event } of readExport(file, limits)) {
       if (already < storedCount) {
         const next = await stored.next();
         if (next.done || !sameEvent(next.value, event)) {
