@@ -108,7 +108,7 @@ export function parseExportLine(text: string, line: number): StoredEvent {
  * exported event is an error naming the line (`InvalidUtf8Error`, `LineTooLongError`, `ExportLineError`).
  */
 export async function* readExportFile(
-  bytes: AsyncIterable<Uint8Array>,
+  bytes: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   limits: LineLimits = { maxLineBytes: DEFAULT_MAX_LINE_BYTES },
 ): AsyncIterable<{ line: number; event: StoredEvent }> {
   for await (const { text, number } of readLines(decodeUtf8(bytes), limits)) {

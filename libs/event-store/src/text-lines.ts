@@ -46,7 +46,9 @@ export interface Line {
  * Decodes byte chunks as UTF-8 with `fatal: true`: an invalid sequence is an `InvalidUtf8Error` naming the
  * line it is on (counted by LF), never a silent U+FFFD. A character split across chunks is kept whole.
  */
-export async function* decodeUtf8(chunks: AsyncIterable<Uint8Array | string>): AsyncIterable<string> {
+export async function* decodeUtf8(
+  chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array>,
+): AsyncIterable<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   let lineBreaks = 0;
   for await (const raw of chunks) {
