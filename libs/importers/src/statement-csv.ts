@@ -1,4 +1,10 @@
-import { canonicalJson, type Attribution, type StatementInput, type StatementKind } from '#domain';
+import {
+  canonicalId,
+  canonicalJson,
+  type Attribution,
+  type StatementInput,
+  type StatementKind,
+} from '#domain';
 import { readCsvRecords } from './csv-parser.js';
 import { DEFAULT_READER_LIMITS, type ReaderLimits } from './text-source.js';
 import { uuidV5 } from './ids.js';
@@ -165,7 +171,8 @@ export function csvRowRecord(row: ReadonlyMap<StatementCsvColumn, string>, line:
     })),
   };
   const given = cell('id');
-  const id = given ?? uuidV5(`csv:${canonicalJson(Object.fromEntries(row))}`);
+  const id =
+    given === undefined ? uuidV5(`csv:${canonicalJson(Object.fromEntries(row))}`) : canonicalId(given);
   return { kind: 'statement', line, id, input: dropUndefined(input) };
 }
 

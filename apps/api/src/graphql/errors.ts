@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import type { GqlExceptionFilter } from '@nestjs/graphql';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { DomainError, StatementConflictError, ValidationError } from '#domain';
+import { DomainError, StatementConflictError, ValidationError, canonicalId } from '#domain';
 import { InvalidArgumentError } from '#read-model';
 
 /** Error codes of DESIGN §8 (extensions.code). */
@@ -47,6 +47,19 @@ function flatten(errors: ClassValidatorError[], path = ''): { field: string; rea
   });
 }
 
+/**
+ * Statement ids (the `id` and `respondsTo` arguments, an input's `id`) in their canonical form before they
+ * reach the domain: a UUID in lower case, so `ABC…` and `abc…` name one statement (libs/domain `canonicalId`).
+ */
+function canonicalIds(value: unknown, metadata: ArgumentMetadata): unknown {
+  if (metadata.data === 'id' || metadata.data === 'respondsTo') return canonicalId(value);
+  if (typeof value === 'object' && value !== null && 'id' in value) {
+    const input = value as { id: unknown };
+    input.id = canonicalId(input.id);
+  }
+  return value;
+}
+
 /** Nest's ValidationPipe, reporting failures as InputValidationError with full field paths. */
 export class InputValidationPipe extends ValidationPipe {
   constructor() {
@@ -60,7 +73,7 @@ export class InputValidationPipe extends ValidationPipe {
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     try {
-      return await super.transform(value, metadata);
+      return canonicalIds(await super.transform(value, metadata), metadata);
     } catch (error) {
       if (error instanceof InputValidationError && metadata.data) throw error.prefixed(metadata.data);
       throw error;
