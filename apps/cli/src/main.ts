@@ -12,7 +12,9 @@ import { forTerminal } from './terminal.js';
 
 const program = new Command()
   .name('communique')
-  .description('Communiqué: an event-sourced timeline of what governments say to and about each other.');
+  .description('Communiqué: an event-sourced timeline of what governments say to and about each other.')
+  // commander's own errors quote the arguments they refuse: escaped like every other message
+  .configureOutput({ outputError: (text, write) => write(forTerminal(text)) });
 
 // Each verb lives in commands/<verb>.ts and registers itself here (DESIGN §10).
 registerServe(program);

@@ -19,11 +19,9 @@ export class LineTooLongError extends Error {
     readonly line: number,
     readonly limit: number,
     what = 'the line',
+    setting = 'COMMUNIQUE_MAX_LINE_BYTES or --max-line-bytes',
   ) {
-    super(
-      `line ${line}: ${what} is longer than the limit of ${limit} bytes ` +
-        '(raise COMMUNIQUE_MAX_LINE_BYTES / --max-line-bytes if the file is trusted)',
-    );
+    super(`line ${line}: ${what} is longer than the limit of ${limit} bytes (${setting} sets it)`);
     this.name = 'LineTooLongError';
   }
 }

@@ -58,6 +58,7 @@ export class CsvParser {
         this.recordLine,
         this.limits.maxFieldBytes,
         `column ${this.fields.length + 1}: the field`,
+        'COMMUNIQUE_MAX_FIELD_BYTES or --max-field-bytes',
       );
     }
     if (this.recordBytes > this.limits.maxLineBytes) {

@@ -136,8 +136,10 @@ async function importEvents(config: AppConfig, file: string, limits: LineLimits)
         if (next.done || !sameEvent(next.value, event)) {
           storing.finish();
           console.error(
-            `communique events import: the store already holds ${storedCount} events and they are not the ` +
-              `first events of ${file} (line ${line} differs); import only into an empty store. Nothing imported.`,
+            forTerminal(
+              `communique events import: the store already holds ${storedCount} events and they are not the ` +
+                `first events of ${file} (line ${line} differs); import only into an empty store. Nothing imported.`,
+            ),
           );
           return false;
         }
@@ -155,8 +157,10 @@ async function importEvents(config: AppConfig, file: string, limits: LineLimits)
     if (already < storedCount) {
       storing.finish();
       console.error(
-        `communique events import: the store holds ${storedCount} events, more than the ${already} of ${file}; ` +
-          'import only into an empty store. Nothing imported.',
+        forTerminal(
+          `communique events import: the store holds ${storedCount} events, more than the ${already} of ${file}; ` +
+            'import only into an empty store. Nothing imported.',
+        ),
       );
       return false;
     }
@@ -164,7 +168,9 @@ async function importEvents(config: AppConfig, file: string, limits: LineLimits)
     imported += batch.length;
     const { seconds } = storing.finish(already + imported);
     if (imported === 0) {
-      console.log(`all ${report.eventCount} events of ${file} are already in the store; nothing imported`);
+      console.log(
+        forTerminal(`all ${report.eventCount} events of ${file} are already in the store; nothing imported`),
+      );
     } else {
       console.log(
         `imported ${imported} events${already > 0 ? ` (the first ${already} were already stored)` : ''} ` +

@@ -13,6 +13,7 @@ import { loadConfig, type AppConfig } from '../../../api/src/config/app-config.j
 import { handoverFiles, runningApiPid, writeAtomically } from '../../../api/src/audit/read-model-handover.js';
 import { Progress } from '../progress.js';
 import { openEventStore } from '../stores.js';
+import { forTerminal } from '../terminal.js';
 
 /** How long to wait for a running API: to catch its read model up for the comparison, and to swap. */
 const API_WAIT_MS = 120_000;
@@ -49,8 +50,10 @@ async function rebuild(config: AppConfig, compare: boolean): Promise<boolean> {
       const outcome = await compareWithLive(store, build, config.readModelFile, apiPid);
       if (outcome.difference !== undefined) {
         console.error(
-          `communique rebuild: the rebuilt read model differs from the live one at position ` +
-            `${outcome.position}: ${outcome.difference}; the live one is left as it is`,
+          forTerminal(
+            `communique rebuild: the rebuilt read model differs from the live one at position ` +
+              `${outcome.position}: ${outcome.difference}; the live one is left as it is`,
+          ),
         );
         return false;
       }
