@@ -7,3 +7,4 @@ export * from './merkle.js';
 export * from './upcasting.js';
 export * from './ndjson.js';
 export * from './text-lines.js';
+export * from './upcasting-event-store.js';

@@ -234,25 +234,16 @@ interface BatchOutcome {
   rejections: Rejection[];
 }
 
-/** A store that tells in one call which of many streams hold events (the SQLite store does). */
-interface StreamRevisionLookup {
-  streamRevisions(streams: readonly string[]): Promise<Map<string, number>>;
-}
-
-const canLookUpStreams = (store: EventStore): store is EventStore & StreamRevisionLookup =>
-  typeof (store as Partial<StreamRevisionLookup>).streamRevisions === 'function';
-
 /**
- * The streams of the batch that hold events, when the store can say so in one query; undefined means every
- * statement's stream is read.
+ * The streams of the batch that hold events, when the store can say so without reading them (the port's
+ * `streamRevisions`); undefined means every statement's stream is read.
  */
 async function storedStreams(
   batch: readonly Extract<SourceRecord, { kind: 'statement' }>[],
   store: EventStore,
 ): Promise<ReadonlySet<string> | undefined> {
-  if (!canLookUpStreams(store)) return undefined;
   const revisions = await store.streamRevisions([...new Set(batch.map((r) => statementStream(r.id)))]);
-  return new Set(revisions.keys());
+  return revisions === undefined ? undefined : new Set(revisions.keys());
 }
 
 /** Decides every statement of a batch against its stream's stored state and the batch's earlier statements. */

@@ -3,34 +3,38 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import {
+  DEFAULT_MAX_LINE_BYTES,
   ExportLineError,
   InvalidUtf8Error,
   LineTooLongError,
   LogVerifier,
-  SqliteEventStore,
   describeBroken,
   parseByteLimit,
   readExportFile,
   toExportLine,
+  type EventStore,
   type LineLimits,
   type StoredEvent,
 } from '#event-store';
-import { loadConfig, type AppConfig } from '../../../api/src/config/app-config.js';
 import { Progress } from '../progress.js';
 import { forTerminal } from '../terminal.js';
-import { openEventStore } from '../stores.js';
-import { openExistingSqliteStore } from './audit.js';
+import { openExistingEventStore, processEnvironment, progressTotal, type CliEnvironment } from '../stores.js';
 
 const IMPORT_BATCH = 2000;
 
-export function registerEvents(program: Command): void {
+export function registerEvents(program: Command, environment: CliEnvironment = processEnvironment): void {
   const events = program.command('events').description('the raw event log as NDJSON (backup and restore)');
   events
     .command('export')
     .description('write every stored event, hashes included, one JSON object per line, in log order')
     .option('--out <file>', 'write to this file instead of stdout')
     .action(async (options: { out?: string }) => {
-      await exportEvents(loadConfig(), options.out);
+      const store = openExistingEventStore(environment, environment.loadConfig());
+      try {
+        await exportEvents(store, options.out);
+      } finally {
+        await store.close();
+      }
     });
   events
     .command('import')
@@ -41,7 +45,7 @@ export function registerEvents(program: Command): void {
     )
     .option('--max-line-bytes <n>', 'refuse a line longer than this (default COMMUNIQUE_MAX_LINE_BYTES)')
     .action(async (file: string, options: { maxLineBytes?: string }) => {
-      const config = loadConfig();
+      const config = environment.loadConfig();
       const limits = {
         maxLineBytes: parseByteLimit(
           options.maxLineBytes,
@@ -49,17 +53,19 @@ export function registerEvents(program: Command): void {
           config.readerLimits.maxLineBytes,
         ),
       };
-      const ok = await importEvents(config, file, limits);
+      const ok = await importEvents(() => environment.openEventStore(config), file, limits);
       if (!ok) process.exitCode = 1;
     });
 }
 
-async function exportEvents(config: AppConfig, out: string | undefined): Promise<void> {
-  const store = openExistingSqliteStore(config);
+/**
+ * Writes the log as the store holds it (`readStored`) to `out` (stdout when undefined), on any adapter. An
+ * export of an EventStoreDB log carries the global chain computed from `$all` order (DESIGN §11.11).
+ */
+export async function exportEvents(store: EventStore, out: string | undefined): Promise<void> {
   const output: Writable = out === undefined ? process.stdout : createWriteStream(out);
   try {
-    const total = await store.eventCount();
-    const progress = new Progress('exporting', { unit: 'events', total });
+    const progress = new Progress('exporting', { unit: 'events', total: await progressTotal(store) });
     let count = 0;
     let chunk = '';
     for await (const event of store.readStored()) {
@@ -79,15 +85,22 @@ async function exportEvents(config: AppConfig, out: string | undefined): Promise
       output.end();
       await once(output, 'finish');
     }
-    await store.close();
   }
 }
 
-/** The file's events one by one, parsed (never the whole file in memory; lines capped). */
+/** The file's events one by one, parsed (never the whole file in memory; strict UTF-8, lines capped). */
 const readExport = (file: string, limits: LineLimits): AsyncIterable<{ line: number; event: StoredEvent }> =>
   readExportFile(createReadStream(file), limits);
 
-async function importEvents(config: AppConfig, file: string, limits: LineLimits): Promise<boolean> {
+/**
+ * Verifies the whole file, then stores what the store does not hold yet (`importStored`), on any adapter.
+ * The store is opened (by `open`) only once the file checks out, and closed here.
+ */
+export async function importEvents(
+  open: () => EventStore,
+  file: string,
+  limits: LineLimits = { maxLineBytes: DEFAULT_MAX_LINE_BYTES },
+): Promise<boolean> {
   if (!existsSync(file)) throw new Error(`${file}: no such file`);
 
   // 1. verify the whole file before anything is stored
@@ -118,13 +131,10 @@ async function importEvents(config: AppConfig, file: string, limits: LineLimits)
   const report = verifier.report();
 
   // 2. store what the store does not hold yet
-  const store = openEventStore(config);
-  if (!(store instanceof SqliteEventStore)) {
-    await store.close();
-    throw new Error('events import writes to the SQLite event store (EVENT_STORE=sqlite)');
-  }
+  const store = open();
+  const samePosition = store.capabilities.keepsImportedPositions;
   try {
-    const storedCount = await store.eventCount();
+    const storedCount = await store.countEventsAfter();
     const stored = store.readStored()[Symbol.asyncIterator]();
     let already = 0;
     let imported = 0;
@@ -133,7 +143,7 @@ async function importEvents(config: AppConfig, file: string, limits: LineLimits)
     for await (const { line, event } of readExport(file, limits)) {
       if (already < storedCount) {
         const next = await stored.next();
-        if (next.done || !sameEvent(next.value, event)) {
+        if (next.done || !sameEvent(next.value, event, samePosition)) {
           storing.finish();
           console.error(
             forTerminal(
@@ -148,7 +158,7 @@ async function importEvents(config: AppConfig, file: string, limits: LineLimits)
       }
       batch.push(event);
       if (batch.length >= IMPORT_BATCH) {
-        store.importStored(batch);
+        await store.importStored(batch);
         imported += batch.length;
         batch = [];
         storing.update(already + imported);
@@ -164,7 +174,7 @@ async function importEvents(config: AppConfig, file: string, limits: LineLimits)
       );
       return false;
     }
-    if (batch.length > 0) store.importStored(batch);
+    if (batch.length > 0) await store.importStored(batch);
     imported += batch.length;
     const { seconds } = storing.finish(already + imported);
     if (imported === 0) {
@@ -185,6 +195,16 @@ async function importEvents(config: AppConfig, file: string, limits: LineLimits)
   }
 }
 
-function sameEvent(a: StoredEvent, b: StoredEvent): boolean {
-  return a.id === b.id && a.position === b.position && a.hash === b.hash;
+/**
+ * Whether a stored event is the file's event at the same place. Positions are compared only on a store that
+ * keeps imported positions (SQLite); EventStoreDB gives its own, in the same order.
+ */
+function sameEvent(a: StoredEvent, b: StoredEvent, samePosition: boolean): boolean {
+  return (
+    a.id === b.id &&
+    a.stream === b.stream &&
+    a.revision === b.revision &&
+    a.hash === b.hash &&
+    (!samePosition || a.position === b.position)
+  );
 }
