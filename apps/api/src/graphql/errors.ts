@@ -48,12 +48,13 @@ function flatten(errors: ClassValidatorError[], path = ''): { field: string; rea
 }
 
 /**
- * Statement ids (the `id` and `respondsTo` arguments, an input's `id`) in their canonical form before they
+ * Statement ids (the `id` and `respondsTo` arguments, the `input` argument's `id`) in their canonical form before they
  * reach the domain: a UUID in lower case, so `ABC…` and `abc…` name one statement (libs/domain `canonicalId`).
  */
 function canonicalIds(value: unknown, metadata: ArgumentMetadata): unknown {
   if (metadata.data === 'id' || metadata.data === 'respondsTo') return canonicalId(value);
-  if (typeof value === 'object' && value !== null && 'id' in value) {
+  // the `input` argument only: other parameters (a field resolver's parent) are not client input
+  if (metadata.data === 'input' && typeof value === 'object' && value !== null && 'id' in value) {
     const input = value as { id: unknown };
     input.id = canonicalId(input.id);
   }
