@@ -10,7 +10,7 @@ import type { ArgumentsHost } from '@nestjs/common';
 import type { GqlExceptionFilter } from '@nestjs/graphql';
 import type { FastifyReply } from 'fastify';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { DomainError, StatementConflictError, ValidationError } from '#domain';
+import { DomainError, StatementConflictError, ValidationError, canonicalId } from '#domain';
 import { InvalidArgumentError } from '#read-model';
 
 /** Error codes of DESIGN §8 (extensions.code). */
@@ -49,6 +49,20 @@ function flatten(errors: ClassValidatorError[], path = ''): { field: string; rea
   });
 }
 
+/**
+ * Statement ids (the `id` and `respondsTo` arguments, the `input` argument's `id`) in their canonical form before they
+ * reach the domain: a UUID in lower case, so `ABC…` and `abc…` name one statement (libs/domain `canonicalId`).
+ */
+function canonicalIds(value: unknown, metadata: ArgumentMetadata): unknown {
+  if (metadata.data === 'id' || metadata.data === 'respondsTo') return canonicalId(value);
+  // the `input` argument only: other parameters (a field resolver's parent) are not client input
+  if (metadata.data === 'input' && typeof value === 'object' && value !== null && 'id' in value) {
+    const input = value as { id: unknown };
+    input.id = canonicalId(input.id);
+  }
+  return value;
+}
+
 /** Nest's ValidationPipe, reporting failures as InputValidationError with full field paths. */
 export class InputValidationPipe extends ValidationPipe {
   constructor() {
@@ -62,7 +76,7 @@ export class InputValidationPipe extends ValidationPipe {
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     try {
-      return await super.transform(value, metadata);
+      return canonicalIds(await super.transform(value, metadata), metadata);
     } catch (error) {
       if (error instanceof InputValidationError && metadata.data) throw error.prefixed(metadata.data);
       throw error;

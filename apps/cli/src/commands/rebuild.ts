@@ -12,6 +12,7 @@ import {
 import { handoverFiles, runningApiPid, writeAtomically, type AppConfig } from '#runtime';
 import { Progress } from '../progress.js';
 import { openExistingEventStore, processEnvironment, progressTotal, type CliEnvironment } from '../stores.js';
+import { forTerminal } from '../terminal.js';
 
 /** How long to wait for a running API: to catch its read model up for the comparison, and to swap. */
 const API_WAIT_MS = 120_000;
@@ -47,8 +48,10 @@ export async function rebuild(config: AppConfig, store: EventStore, compare: boo
       const outcome = await compareWithLive(store, build, config.readModelFile, apiPid);
       if (outcome.difference !== undefined) {
         console.error(
-          `communique rebuild: the rebuilt read model differs from the live one at position ` +
-            `${outcome.position}: ${outcome.difference}; the live one is left as it is`,
+          forTerminal(
+            `communique rebuild: the rebuilt read model differs from the live one at position ` +
+              `${outcome.position}: ${outcome.difference}; the live one is left as it is`,
+          ),
         );
         return false;
       }
