@@ -2,8 +2,37 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 // Dependency direction (docs/adr/0003): apps -> libs; read-model, projections, event-store, importers ->
-// domain; domain -> nothing. Libraries import each other only through their public `#name` entry.
+// domain; domain -> nothing. Libraries import each other only through their public `#name` entry, and an
+// app never imports another app (what both need lives in a library, e.g. #runtime).
 const appImports = ['**/apps/*', '**/apps/**'];
+const APPS = ['api', 'cli'];
+/** An import path that reaches into app `name` (`../../api/src/x.js`, `apps/api/...`, `dist/apps/api/...`). */
+const intoApp = (name) => `(^|/)(apps/${name}(/|$)|${name}/src(/|$))`;
+const appBoundary = (app) => ({
+  files: [`apps/${app}/**/*.ts`],
+  rules: {
+    // `import('…')` with a literal path is an import too (no-restricted-imports sees only static ones)
+    'no-restricted-syntax': [
+      'error',
+      ...APPS.filter((other) => other !== app).map((other) => ({
+        selector: `ImportExpression[source.value=/${intoApp(other).replaceAll('/', '\\/')}/]`,
+        message: `apps/${app} never imports apps/${other}: move what both need to a library (#runtime).`,
+      })),
+    ],
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          ...APPS.filter((other) => other !== app).map((other) => ({
+            regex: intoApp(other),
+            message: `apps/${app} never imports apps/${other}: move what both need to a library (#runtime).`,
+          })),
+          { group: ['**/libs/*/src/**'], message: 'Import a library through its #name entry.' },
+        ],
+      },
+    ],
+  },
+});
 // `#name` entries are exact paths (a leading # is a comment in the glob syntax of `patterns`).
 const restrict = (forbidden, message) => ({
   'no-restricted-imports': [
@@ -54,6 +83,7 @@ export default tseslint.config(
         '#projections',
         '#read-model',
         '#importers',
+        '#runtime',
         '@nestjs/*',
         'better-sqlite3',
         'node:fs',
@@ -65,38 +95,46 @@ export default tseslint.config(
   {
     files: ['libs/reference/**/*.ts'],
     rules: restrict(
-      ['#domain', '#event-store', '#projections', '#read-model', '#importers', '@nestjs/*'],
+      ['#domain', '#event-store', '#projections', '#read-model', '#importers', '#runtime', '@nestjs/*'],
       'libs/reference is leaf data.',
     ),
   },
   {
     files: ['libs/event-store/**/*.ts'],
     rules: restrict(
-      ['#projections', '#read-model', '#importers', '@nestjs/*'],
+      ['#projections', '#read-model', '#importers', '#runtime', '@nestjs/*'],
       'libs/event-store depends on #domain only.',
     ),
   },
   {
     files: ['libs/read-model/**/*.ts'],
     rules: restrict(
-      ['#projections', '#event-store', '#importers', '@nestjs/*'],
+      ['#projections', '#event-store', '#importers', '#runtime', '@nestjs/*'],
       'libs/read-model depends on #domain only.',
     ),
   },
   {
     files: ['libs/projections/**/*.ts'],
     rules: restrict(
-      ['#importers', '@nestjs/*'],
+      ['#importers', '#runtime', '@nestjs/*'],
       'libs/projections depends on #domain, #event-store and #read-model.',
     ),
   },
   {
     files: ['libs/importers/**/*.ts'],
     rules: restrict(
-      ['#projections', '#read-model', '@nestjs/*'],
+      ['#projections', '#read-model', '#runtime', '@nestjs/*'],
       'libs/importers depends on #domain, #reference and #event-store.',
     ),
   },
+  {
+    files: ['libs/runtime/**/*.ts'],
+    rules: restrict(
+      ['#projections', '#read-model', '#importers', '@nestjs/*'],
+      'libs/runtime (configuration, the store factory, the rebuild hand-over files) depends on #domain and #event-store only.',
+    ),
+  },
+  ...APPS.map(appBoundary),
   {
     files: ['**/*.js'],
     languageOptions: { globals: { console: 'readonly', process: 'readonly' } },

@@ -11,6 +11,7 @@ const moduleNameMapper = {
   '^#projections$': '<rootDir>/libs/projections/src/index.ts',
   '^#read-model$': '<rootDir>/libs/read-model/src/index.ts',
   '^#importers$': '<rootDir>/libs/importers/src/index.ts',
+  '^#runtime$': '<rootDir>/libs/runtime/src/index.ts',
   '^(\\.{1,2}/.*)\\.js$': '$1',
 };
 

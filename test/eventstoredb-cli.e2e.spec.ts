@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { EventStore, merkleRoot, type EventStoreDbClientApi } from '#event-store';
 import { ProjectionRunner } from '#projections';
 import { AppModule } from '../apps/api/src/app.module.js';
-import { loadConfig } from '../apps/api/src/config/app-config.js';
+import { loadConfig } from '#runtime';
 import {
   eventStoreDbEnvironment,
   eventStoreDbStore,
@@ -18,7 +18,7 @@ import {
   sharedClient,
 } from '../apps/cli/src/testing/in-process-cli.js';
 import { openEventStore, type CliEnvironment } from '../apps/cli/src/stores.js';
-import { FakeEventStoreDbClient } from '../libs/event-store/src/eventstoredb/fake-eventstoredb-client.js';
+import { FakeEventStoreDbClient } from '#event-store/testing';
 import { statementInput } from './support/api.js';
 import { eventually } from './support/server-process.js';
 

@@ -6,8 +6,8 @@ import { Test } from '@nestjs/testing';
 import type { FastifyInstance } from 'fastify';
 import { EventStore, EventStoreDbEventStore } from '#event-store';
 import { AppModule } from '../apps/api/src/app.module.js';
-import { loadConfig } from '../apps/api/src/config/app-config.js';
-import { FakeEventStoreDbClient } from '../libs/event-store/src/eventstoredb/fake-eventstoredb-client.js';
+import { loadConfig } from '#runtime';
+import { FakeEventStoreDbClient } from '#event-store/testing';
 import { statementInput } from './support/api.js';
 import { eventually } from './support/server-process.js';
 

@@ -8,7 +8,9 @@ const fixture = (name: string) => readFileSync(join(root, 'test/fixtures/lint', 
 async function restrictedImports(code: string, filePath: string): Promise<string[]> {
   const eslint = new ESLint({ cwd: root });
   const [result] = await eslint.lintText(code, { filePath: join(root, filePath) });
-  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+  return (result?.messages ?? [])
+    .filter((m) => m.ruleId === 'no-restricted-imports' || m.ruleId === 'no-restricted-syntax')
+    .map((m) => m.message);
 }
 
 describe('the dependency-direction lint rule', () => {
@@ -27,6 +29,37 @@ describe('the dependency-direction lint rule', () => {
       'libs/read-model/src/misplaced.ts',
     );
     expect(messages).toEqual([expect.stringContaining('never import from apps')]);
+  });
+
+  it('fires when the command line imports the API, by any path', async () => {
+    const messages = await restrictedImports(
+      fixture('cli-imports-api.ts'),
+      'apps/cli/src/commands/misplaced.ts',
+    );
+    // three static imports and one dynamic import(), each named
+    expect(messages).toHaveLength(4);
+    for (const message of messages) expect(message).toContain('apps/cli never imports apps/api');
+  });
+
+  it('fires when the API imports the command line', async () => {
+    const messages = await restrictedImports(fixture('api-imports-cli.ts'), 'apps/api/src/misplaced.ts');
+    expect(messages).toEqual([expect.stringContaining('apps/api never imports apps/cli')]);
+  });
+
+  it('lets the command line reach what it shares with the API through #runtime', async () => {
+    const messages = await restrictedImports(
+      fixture('cli-imports-runtime.ts'),
+      'apps/cli/src/commands/fine.ts',
+    );
+    expect(messages).toEqual([]);
+  });
+
+  it('keeps libraries off #runtime, which belongs to the apps', async () => {
+    const messages = await restrictedImports(
+      fixture('cli-imports-runtime.ts'),
+      'libs/projections/src/misplaced.ts',
+    );
+    expect(messages).toEqual([expect.stringContaining('libs/projections depends on')]);
   });
 
   it('lets an app import any library', async () => {

@@ -6,7 +6,7 @@ import type { PubSub } from 'mercurius';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { AppModule } from '../apps/api/src/app.module.js';
-import { loadConfig } from '../apps/api/src/config/app-config.js';
+import { loadConfig } from '#runtime';
 import { RequireRole } from '../apps/api/src/security/access.js';
 import { PROTOCOLS, WsClient, type Protocol } from './support/ws-client.js';
 

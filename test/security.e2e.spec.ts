@@ -55,12 +55,15 @@ describe('keys and roles', () => {
     );
     expect(tagged.errors).toBeUndefined();
 
-    // reads are public by default
+    // reads are public by default, but who recorded an event is for auditors (docs/SECURITY.md, access matrix)
+    const anonymousHistory = await api.gql(HISTORY, { id });
+    expect(codes(anonymousHistory)).toEqual(['UNAUTHENTICATED', 'UNAUTHENTICATED']);
+    const readerHistory = await api.gql(HISTORY, { id }, bearer(READER_KEY));
+    expect(codes(readerHistory)).toEqual(['FORBIDDEN', 'FORBIDDEN']);
     const history = await api.gql<{ statement: { history: { type: string; recordedBy: string }[] } }>(
       HISTORY,
-      {
-        id,
-      },
+      { id },
+      bearer(AUDITOR_KEY),
     );
     expect(history.data?.statement.history).toEqual([
       { type: 'StatementRecorded', recordedBy: 'eddie' },

@@ -49,6 +49,21 @@ describe('statements over GraphQL', () => {
     }
   });
 
+  it('takes a UUID in upper case as the same statement as in lower case (record input and statement(id))', async () => {
+    const id = randomUUID();
+    const { statement } = await record({ id: id.toUpperCase() });
+    expect(statement.id).toBe(id);
+    const again = await record({ id }); // the same statement: an idempotent repeat, not a second one
+    expect(again.statement.id).toBe(id);
+    const found = await api.ok<{ statement: { id: string } | null }>(
+      `query($id: ID!) { statement(id: $id, asOfPosition: "${again.position}") { id } }`,
+      { id: id.toUpperCase() },
+    );
+    expect(found.statement?.id).toBe(id);
+    const { countryTimeline } = await api.ok<Timeline>(TIMELINE, { country: 'CN' });
+    expect(countryTimeline.edges.filter((e) => e.node.id === id)).toHaveLength(1);
+  });
+
   it('accepts "TUR", "Turkey" and "tr" as TR, and rejects "XX" with BAD_USER_INPUT naming the field', async () => {
     for (const spelling of ['TUR', 'Turkey', 'tr']) {
       const { statement } = await record({ targets: [spelling] });

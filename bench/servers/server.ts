@@ -9,7 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ReadModel } from '#read-model';
 import { AppModule } from '../../apps/api/src/app.module.js';
-import { loadConfig } from '../../apps/api/src/config/app-config.js';
+import { loadConfig } from '#runtime';
 import { createApp } from '../../apps/api/src/main.js';
 import { apolloGraphQLModule } from './apollo-module.js';
 import { bareMercurius } from './bare-mercurius.js';

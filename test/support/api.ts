@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadConfig, type AppConfig } from '../../apps/api/src/config/app-config.js';
+import { loadConfig, type AppConfig } from '#runtime';
 import { createApp } from '../../apps/api/src/main.js';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {

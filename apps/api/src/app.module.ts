@@ -10,7 +10,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GraphQLFormattedError } from 'graphql';
 import { ProjectionRunner } from '#projections';
 import { ReadModel } from '#read-model';
-import type { AppConfig } from './config/app-config.js';
+import type { AppConfig } from '#runtime';
 import { AuditResolver } from './audit/audit.resolver.js';
 import { ReadModelHandover } from './audit/read-model-handover.js';
 import { DemoLoader } from './demo/demo-loader.js';
@@ -24,7 +24,9 @@ import { APP_CONFIG } from './infrastructure/tokens.js';
 import { statementCommandHandlers } from './statements/commands/statement-commands.js';
 import { StatementRepository } from './statements/statement.repository.js';
 import { StatementMutations } from './statements/statement-mutations.js';
+import { RecordedTimeIndex } from '#event-store';
 import { StatementQueries } from './statements/statement-queries.js';
+import { ReadModelTimeIndex } from './statements/read-model-time-index.js';
 import { StatementResolver } from './statements/statement.resolver.js';
 import {
   ANONYMOUS,
@@ -35,6 +37,7 @@ import {
 } from './security/access.js';
 import { GraphQLGate, OperationLimits } from './security/graphql-gate.js';
 import { mercuriusDriverWithDoor, subscriptionDoor } from './security/websocket-door.js';
+import { enforceAccessMatrix } from './security/access-matrix.js';
 import { GRAPHQL_PATH, graphqlOutcome, responseMediaTypeOf } from './security/http-gate.js';
 import { withoutSuggestions } from './security/graphql-limits.js';
 import { JournalismQueries } from './journalism/journalism.queries.js';
@@ -118,6 +121,8 @@ export class AppModule {
           inject: [ReadModel, APP_CONFIG],
           useFactory: (readModel: ReadModel, appConfig: AppConfig) => ({
             autoSchemaFile: true,
+            // who sees which field (docs/SECURITY.md, "Access matrix")
+            transformSchema: (schema) => enforceAccessMatrix(schema, appConfig.security),
             path: GRAPHQL_PATH,
             graphiql: !appConfig.production,
             allowBatchedQueries: appConfig.security.limits.maxBatch > 1,
@@ -174,6 +179,8 @@ export class AppModule {
         { provide: GraphQLGate, useValue: gate },
         { provide: APP_INTERCEPTOR, useFactory: () => new OperationLimits(gate) },
         StatementRepository,
+        // the as-of index `positionAtInstant` asks when the store has none of its own (EventStoreDB)
+        { provide: RecordedTimeIndex, useClass: ReadModelTimeIndex },
         StatementQueries,
         StatementMutations,
         StatementResolver,

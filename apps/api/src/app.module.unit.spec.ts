@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { AppModule } from './app.module.js';
-import { loadConfig } from './config/app-config.js';
+import { loadConfig } from '#runtime';
 
 @Module({})
 class ReplacementGraphQL {}

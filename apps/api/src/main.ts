@@ -3,11 +3,14 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
-import type { AppConfig } from './config/app-config.js';
+import type { ApiEntry, AppConfig } from '#runtime';
 import { mutationsRefusedBecause } from './security/access.js';
 import { GraphQLGate } from './security/graphql-gate.js';
 import { installMediaTypeGate, installParameterGate } from './security/http-gate.js';
 import { installHttpProtection } from './security/rate-limit.js';
+import { installReadDoors } from './security/read-doors.js';
+import { Metrics } from './operations/metrics.js';
+import { startMetricsListener } from './operations/metrics-listener.js';
 import { PinoNestLogger, createLogger, requestIdOf } from './operations/logging.js';
 
 /** Builds the API application (not yet listening). */
@@ -28,15 +31,32 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   // Accept (415, 406), body size (413), batch size and rate limit (400, 429; refused requests count too),
   // then the parameters and the method (400, 405).
   installMediaTypeGate(fastify);
-  installHttpProtection(fastify, config.security, app.get(GraphQLGate).buckets);
+  const buckets = installHttpProtection(fastify, config.security, app.get(GraphQLGate).buckets);
   installParameterGate(fastify, config.security.limits);
+  // every other route: its policy by the matched route (read doors, probes, assets, metrics), same buckets
+  installReadDoors(fastify, config.security, buckets);
   return app;
 }
 
 /** Starts the API and returns it listening on `config.host:config.port`. */
 export async function startServer(config: AppConfig): Promise<NestFastifyApplication> {
   const app = await createApp(config);
-  await app.listen(config.port, config.host);
+  const metricsListener = await startMetricsListener(app.get(Metrics), config.security);
+  if (metricsListener) {
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onClose', async () => metricsListener.close());
+    new Logger('Communiqué').log(
+      `metrics on http://${config.security.metrics.host}:${config.security.metrics.port}/metrics`,
+    );
+  }
+  try {
+    await app.listen(config.port, config.host);
+  } catch (error) {
+    await metricsListener?.close();
+    throw error;
+  }
   const url = await app.getUrl();
   const refused = mutationsRefusedBecause(config.security);
   if (refused) new Logger('Security').warn(refused);
@@ -45,3 +65,6 @@ export async function startServer(config: AppConfig): Promise<NestFastifyApplica
   );
   return app;
 }
+
+// `communique serve` loads this file by its path and calls `startServer` (see `ApiEntry` in #runtime).
+void ({ startServer } satisfies ApiEntry);

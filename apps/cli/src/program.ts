@@ -7,6 +7,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerEvents } from './commands/events.js';
 import { registerRebuild } from './commands/rebuild.js';
 import { processEnvironment, type CliEnvironment } from './stores.js';
+import { forTerminal } from './terminal.js';
 
 /**
  * The `communique` program with every verb. `environment` gives the configuration and the event store to
@@ -15,7 +16,9 @@ import { processEnvironment, type CliEnvironment } from './stores.js';
 export function buildProgram(environment: CliEnvironment = processEnvironment): Command {
   const program = new Command()
     .name('communique')
-    .description('Communiqué: an event-sourced timeline of what governments say to and about each other.');
+    .description('Communiqué: an event-sourced timeline of what governments say to and about each other.')
+    // commander's own errors quote the arguments they refuse: escaped like every other message
+    .configureOutput({ outputError: (text, write) => write(forTerminal(text)) });
 
   // Each verb lives in commands/<verb>.ts and registers itself here (DESIGN §10).
   registerServe(program);

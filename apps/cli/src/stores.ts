@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { EventStore } from '#event-store';
-import { loadConfig, type AppConfig } from '../../api/src/config/app-config.js';
-import { openConfiguredEventStore } from '../../api/src/infrastructure/event-store-factory.js';
+import { loadConfig, openConfiguredEventStore, type AppConfig } from '#runtime';
 
 /**
  * The event store the configuration names (SQLite or EventStoreDB/KurrentDB), for CLI verbs that work on the

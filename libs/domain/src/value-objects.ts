@@ -44,6 +44,13 @@ const LONE_SURROGATE = /\p{Cs}/u;
  */
 const BIDI_CONTROL_OR_SEPARATOR = /[\u202A-\u202E\u2066-\u2069\u2028\u2029]/u;
 
+/**
+ * Invisible format characters (Unicode category Cf: U+00AD, U+200B-U+200F, U+2060-U+2064, U+FEFF, tag
+ * characters, ...): in a one-line value (a name, an outlet) they make two values that look the same differ
+ * (`Putin` and `Pu\u200Btin` would be two speakers), so only multi-line text may hold them.
+ */
+const INVISIBLE_FORMAT = /\p{Cf}/u;
+
 export interface TextOptions {
   max: number;
   /** allow line breaks and tabs (the statement text); other fields are single-line */
@@ -72,6 +79,14 @@ export function parseText(value: unknown, field: string, options: TextOptions): 
       'must not contain bidirectional control characters or line separators (U+202A-U+202E, U+2066-U+2069, U+2028, U+2029)',
     );
   }
+  if (!options.multiline && INVISIBLE_FORMAT.test(text)) {
+    const ch = text.match(INVISIBLE_FORMAT)?.[0] ?? '';
+    throw new ValidationError(
+      field,
+      `must not contain invisible format characters (Unicode category Cf, such as zero-width spaces and ` +
+        `joiners or a byte-order mark); found U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`,
+    );
+  }
   if (lengthOf(text) > options.max)
     throw new ValidationError(field, `must be at most ${options.max} characters`);
   return text;
@@ -92,10 +107,22 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
 
-/** A UUID (any version, either case), returned as given: it names the stream. */
+/**
+ * A UUID (any version, either case), returned in lower case: it names the stream, so `ABC…` and `abc…` must
+ * be one statement.
+ */
 export function parseUuid(value: unknown, field: string): string {
   if (!isUuid(value)) throw new ValidationError(field, `must be a UUID, got ${JSON.stringify(value)}`);
-  return value;
+  return value.toLowerCase();
+}
+
+/**
+ * An id as it reaches the domain from any door (GraphQL arguments and inputs, importers, CLI): a UUID in
+ * lower case; anything else unchanged (so the domain still refuses it with its field named). Doors call this
+ * before an id names a stream or a read-model row.
+ */
+export function canonicalId<T>(value: T): T {
+  return (isUuid(value) ? value.toLowerCase() : value) as T;
 }
 
 /** A country as alpha-2, from an alpha-2 or alpha-3 code or an English name. */

@@ -11,6 +11,7 @@ import {
   parseText,
   parseTopic,
   parseUrl,
+  canonicalId,
   parseUuid,
 } from './value-objects.js';
 
@@ -140,6 +141,17 @@ describe('other value objects', () => {
     expect(() => parseUuid('statement-1', 'input.id')).toThrow(/^input\.id: must be a UUID/);
   });
 
+  it('canonicalises a UUID to lower case, so one id in either case is one statement', () => {
+    expect(parseUuid('0F8FAD5B-D9CB-469F-A165-70867728950E', 'input.id')).toBe(
+      '0f8fad5b-d9cb-469f-a165-70867728950e',
+    );
+    expect(canonicalId(' 0F8FAD5B-D9CB-469F-A165-70867728950E ')).toBe(
+      ' 0F8FAD5B-D9CB-469F-A165-70867728950E ',
+    );
+    expect(canonicalId('0F8FAD5B-D9CB-469F-A165-70867728950E')).toBe('0f8fad5b-d9cb-469f-a165-70867728950e');
+    expect(canonicalId('Not-A-Uuid')).toBe('Not-A-Uuid');
+  });
+
   it.each([
     ['en', 'en'],
     ['EN-gb', 'en-GB'],
@@ -204,6 +216,21 @@ describe('hostile text', () => {
     expect(() => parseText('a\u2028b', 'input.sources.0.outlet', { max: 100 })).toThrow(/line separators/);
     expect(parseText('\u2067مرحبا\u2069 said', 'input.text', { max: 100, multiline: true })).toBe(
       '\u2067مرحبا\u2069 said',
+    );
+  });
+
+  it('refuses invisible format characters (Cf) in one-line values naming the field, keeps them in text', () => {
+    for (const ch of ['\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF', '\u00AD', '\u{E0041}']) {
+      expect(() => parseText(`Pu${ch}tin`, 'input.speaker.name', { max: 100 })).toThrow(
+        /^input\.speaker\.name: must not contain invisible format characters \(Unicode category Cf/,
+      );
+      expect(() => parseOptionalText(`Reu${ch}ters`, 'input.sources.0.outlet', { max: 100 })).toThrow(
+        /^input\.sources\.0\.outlet: must not contain invisible format characters/,
+      );
+    }
+    expect(() => parseText('a\u200Bb', 'x', { max: 100 })).toThrow(/found U\+200B$/);
+    expect(parseText('zero\u200Bwidth in the text', 'input.text', { max: 100, multiline: true })).toBe(
+      'zero\u200Bwidth in the text',
     );
   });
 

@@ -1,5 +1,12 @@
 import type { Position } from './event-store.js';
-import { canonicalJson, computeChainHash, computeEventHash, computeStoredEventHash } from './hash-chain.js';
+import {
+  canonicalJson,
+  computeChainHash,
+  computeEventHash,
+  computeStoredEventHash,
+  hashVersionOf,
+  type HashVersion,
+} from './hash-chain.js';
 import { MerkleTree } from './merkle.js';
 
 /**
@@ -17,6 +24,11 @@ export interface StoredEvent {
   metadata: string;
   hash: string;
   chainHash: string | null;
+  /**
+   * the store's derived `recorded_at` column where it keeps one (SQLite): `metadata.recordedAt` as ISO-8601
+   * UTC, clamped to be non-decreasing in position. Not exported; checked by the verifier when present.
+   */
+  recordedAt?: string;
 }
 
 /** The first event that does not check out, and why. */
@@ -37,6 +49,8 @@ export interface VerifyReport {
   headPosition: Position;
   /** the first broken event in global order, if any */
   broken?: BrokenEvent;
+  /** how many events were checked under each hash rule (hash-chain.ts `HashVersion`) */
+  hashVersions: Record<HashVersion, number>;
 }
 
 const HEX_HASH = /^[0-9a-f]{64}$/;
@@ -60,6 +74,8 @@ export class LogVerifier {
   private prevChainHash: string | null = null;
   private lastPosition: Position = 0n;
   private first: BrokenEvent | undefined;
+  private readonly versions: Record<HashVersion, number> = { 1: 0, 2: 0 };
+  private recordedFloor = '';
 
   /** Checks the next event of the log; returns what is wrong with it, if anything. */
   check(event: StoredEvent): BrokenEvent | undefined {
@@ -80,7 +96,22 @@ export class LogVerifier {
       headChainHash: this.prevChainHash,
       headPosition: this.lastPosition,
       broken: this.first,
+      hashVersions: { ...this.versions },
     };
+  }
+
+  private highestVersion: HashVersion = 1;
+
+  private checkRecordedAt(stored: string, recordedAt: unknown, problems: string[]): void {
+    const expected = expectedRecordedAt(this.recordedFloor, recordedAt);
+    if (expected === undefined) {
+      problems.push('metadata.recordedAt is not an ISO-8601 instant');
+    } else if (stored !== expected) {
+      problems.push(
+        `the stored recorded_at ${JSON.stringify(stored)} is not ${expected} (derived from metadata)`,
+      );
+    }
+    if (expected !== undefined) this.recordedFloor = expected;
   }
 
   private reasonAgainst(event: StoredEvent): string | undefined {
@@ -129,6 +160,22 @@ export class LogVerifier {
       if (metadata !== undefined) problems.push('metadata.prevHash is missing or not a string');
       return problems.join('; ');
     }
+    const version = hashVersionOf(metadata);
+    if (version === undefined) {
+      problems.push(
+        `metadata.hashVersion ${JSON.stringify(metadata.hashVersion)} is not a known hash version`,
+      );
+      return problems.join('; ');
+    }
+    this.versions[version] += 1;
+    if (version < this.highestVersion) {
+      problems.push(
+        `hash version ${version} after an event of version ${this.highestVersion}: the store writes only the ` +
+          'current version, so this event was rewritten',
+      );
+    }
+    this.highestVersion = Math.max(this.highestVersion, version) as HashVersion;
+    if (event.recordedAt !== undefined) this.checkRecordedAt(event.recordedAt, metadata.recordedAt, problems);
     const expectedPrev = previous?.hash ?? null;
     if (event.revision === expectedRevision && prevHash !== expectedPrev) {
       problems.push(
@@ -136,6 +183,8 @@ export class LogVerifier {
       );
     }
     const recomputed = computeStoredEventHash(
+      version,
+      event.id,
       event.stream,
       event.revision,
       event.type,
@@ -150,6 +199,7 @@ export class LogVerifier {
       if ('hash' in metadata) problems.push('the stored metadata carries a hash member');
       if (problems.length === before && data !== undefined) {
         const reencoded = computeEventHash({
+          id: event.id,
           stream: event.stream,
           revision: event.revision,
           type: event.type,
@@ -164,6 +214,17 @@ export class LogVerifier {
     }
     return problems.length === 0 ? undefined : problems.join('; ');
   }
+}
+
+/**
+ * The stored `recorded_at` must be what the store derives from the metadata: `recordedAt` as ISO-8601 UTC,
+ * raised to the highest value stored before it (so it never decreases along the log).
+ */
+function expectedRecordedAt(floor: string, recordedAt: unknown): string | undefined {
+  const millis = typeof recordedAt === 'string' ? Date.parse(recordedAt) : Number.NaN;
+  if (Number.isNaN(millis)) return undefined;
+  const iso = new Date(millis).toISOString();
+  return iso > floor ? iso : floor;
 }
 
 /** Verifies a whole log read in global order; `onEvent` sees the running count (for progress displays). */

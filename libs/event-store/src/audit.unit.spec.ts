@@ -3,7 +3,7 @@ import { canonicalJson, computeChainHash, computeEventHash } from './hash-chain.
 import { merkleRoot } from './merkle.js';
 
 /** A valid log built by hand: `streams[i]` is the stream of the event at position i + 1. */
-function log(streams: string[]): StoredEvent[] {
+function log(streams: string[], versions: (1 | 2)[] = []): StoredEvent[] {
   const heads = new Map<string, { revision: number; hash: string }>();
   let chainHash: string | null = null;
   return streams.map((stream, i) => {
@@ -11,8 +11,13 @@ function log(streams: string[]): StoredEvent[] {
     const revision = head === undefined ? 0 : head.revision + 1;
     const prevHash = head?.hash ?? null;
     const data = { n: i, text: `event ${i}` };
-    const metadata = { recordedAt: '2026-01-01T00:00:00.000Z', schemaVersion: 1, prevHash };
-    const hash = computeEventHash({ stream, revision, type: 'T', data, metadata, prevHash });
+    const metadata = {
+      recordedAt: '2026-01-01T00:00:00.000Z',
+      schemaVersion: 1,
+      ...((versions[i] ?? 2) === 2 ? { hashVersion: 2 } : {}),
+      prevHash,
+    };
+    const hash = computeEventHash({ id: `e${i}`, stream, revision, type: 'T', data, metadata, prevHash });
     const position = BigInt(i + 1);
     chainHash = computeChainHash(chainHash, position, hash);
     heads.set(stream, { revision, hash });
@@ -81,5 +86,41 @@ describe('LogVerifier', () => {
     const report = check(events);
     expect(report.broken?.position).toBe(2n);
     expect(report.eventCount).toBe(4);
+  });
+
+  it('counts the events checked under each hash rule; a version-1 log (no id hashed) still verifies', () => {
+    const mixed = check(log(['a', 'b', 'a', 'b'], [1, 1, 2, 2]));
+    expect(mixed.broken).toBeUndefined();
+    expect(mixed.hashVersions).toEqual({ 1: 2, 2: 2 });
+    const old = log(['a', 'b'], [1, 1]);
+    old[0] = { ...old[0], id: 'changed' }; // version 1 does not cover the id: the old rule, stated as such
+    expect(check(old)).toMatchObject({ broken: undefined, hashVersions: { 1: 2, 2: 0 } });
+  });
+
+  it('names an event whose id was changed under version 2', () => {
+    const events = log(['a', 'b']);
+    events[1] = { ...events[1], id: 'E1' };
+    expect(check(events).broken).toMatchObject({ eventId: 'E1', position: 2n });
+    expect(check(events).broken?.reason).toContain('the content does not match its hash');
+  });
+
+  it('refuses a version-1 event after a version-2 one, and an unknown version', () => {
+    const downgraded = check(log(['a', 'b'], [2, 1]));
+    expect(downgraded.broken).toMatchObject({ position: 2n });
+    expect(downgraded.broken?.reason).toContain('hash version 1 after an event of version 2');
+    const unknown = log(['a']);
+    unknown[0] = {
+      ...unknown[0],
+      metadata: unknown[0].metadata.replace('"hashVersion":2', '"hashVersion":3'),
+    };
+    expect(check(unknown).broken?.reason).toContain('metadata.hashVersion 3 is not a known hash version');
+  });
+
+  it('checks a stored recorded_at against the metadata when the store keeps one', () => {
+    const events = log(['a', 'b', 'c']).map((e) => ({ ...e, recordedAt: '2026-01-01T00:00:00.000Z' }));
+    expect(check(events).broken).toBeUndefined();
+    events[2] = { ...events[2], recordedAt: '2026-01-01T00:00:00.001Z' };
+    expect(check(events).broken).toMatchObject({ position: 3n });
+    expect(check(events).broken?.reason).toContain('recorded_at');
   });
 });

@@ -1,6 +1,6 @@
 import type { EventMetadata } from '#domain';
 import type { StoredEvent } from './audit.js';
-import { canonicalJson, computeChainHash, computeStoredEventHash } from './hash-chain.js';
+import { canonicalJson, computeChainHash, computeStoredEventHash, hashVersionOf } from './hash-chain.js';
 
 /** Global log position: bigint, strictly increasing, 1 for the first event ever stored. */
 export type Position = bigint;
@@ -261,7 +261,14 @@ export abstract class EventStore {
         if (metadata.prevHash !== prevHash) {
           throw new Error(`${where}: its prevHash does not link to the stream's stored head`);
         }
+        // the store writes the current hash version only: an event of an older version cannot be re-appended
+        // with its hash kept (the check after appending names it)
+        const version = hashVersionOf(metadata);
+        if (version === undefined)
+          throw new Error(`${where}: its metadata.hashVersion is not a known version`);
         const hash = computeStoredEventHash(
+          version,
+          event.id,
           stream,
           event.revision,
           event.type,

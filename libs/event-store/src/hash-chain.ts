@@ -1,85 +1,13 @@
 import * as crypto from 'node:crypto';
+import { canonicalJson } from '#domain';
 import type { RecordedEvent } from './event-store.js';
 
 /**
- * Canonical JSON: the exact text the hash chain hashes. To recompute it without this code:
- *
- * - `null`, `true`, `false` as themselves.
- * - A string as JSON.stringify (ES2019+) writes it: wrapped in `"`; `"` and `\` escaped with a backslash;
- *   U+0008, U+0009, U+000A, U+000C, U+000D as `\b \t \n \f \r`; other code points below U+0020 and lone
- *   surrogates as `\u` + 4 lowercase hex digits; every other character literally (no `\u` escaping of
- *   non-ASCII, no escaping of `/`).
- * - A number as JSON.stringify writes it (ECMAScript Number::toString: shortest round-trip digits, `1e+21`
- *   style exponents from 1e21 up and below 1e-6, `-0` as `0`). NaN and ±Infinity are rejected.
- * - An array as `[` + its elements in order, joined by `,` + `]`; an `undefined` element is written `null`
- *   (as JSON.stringify does).
- * - An object (plain objects only) as `{` + its members joined by `,` + `}`, each member `"key":value` with the
- *   key written as a string above. Members whose value is `undefined` are dropped. Members are sorted by key,
- *   comparing keys as strings by UTF-16 code units (JavaScript's default sort; in Python
- *   `sorted(keys, key=lambda k: k.encode('utf-16-be'))`), so `"10"` sorts before `"2"`.
- * - No whitespace anywhere. Anything else (bigint, function, symbol, Date, Map, class instances) is rejected.
- *
- * Hashes are taken over the UTF-8 bytes of this text.
+ * The one canonical JSON of the project (DESIGN §7): the exact text the hash chain hashes, and the text ids
+ * are derived from. It lives in the domain (pure) so both use the same rule; re-exported here because the
+ * hash documents are built with it.
  */
-export function canonicalJson(value: unknown): string {
-  const text = write(value, []);
-  if (text === undefined) throw new TypeError('canonicalJson: the value is undefined');
-  return text;
-}
-
-/**
- * The path to the value being written, as keys and indexes: kept as a stack and turned into text
- * (`$.a.b[2]`) only for an error message, so writing a value allocates nothing for its path.
- */
-type Path = (string | number)[];
-
-const pathText = (path: Path): string =>
-  path.reduce<string>(
-    (text, step) => (typeof step === 'number' ? `${text}[${step}]` : `${text}.${step}`),
-    '$',
-  );
-
-function write(value: unknown, path: Path): string | undefined {
-  switch (typeof value) {
-    case 'undefined':
-      return undefined;
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'string':
-      return JSON.stringify(value);
-    case 'number':
-      if (!Number.isFinite(value))
-        throw new TypeError(`canonicalJson: non-finite number at ${pathText(path)}`);
-      return JSON.stringify(value);
-    case 'object': {
-      if (value === null) return 'null';
-      if (Array.isArray(value)) {
-        let text = '[';
-        for (let i = 0; i < value.length; i++) {
-          path.push(i);
-          text += (i === 0 ? '' : ',') + (write(value[i], path) ?? 'null');
-          path.pop();
-        }
-        return `${text}]`;
-      }
-      const proto: unknown = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) {
-        throw new TypeError(`canonicalJson: not a plain object at ${pathText(path)}`);
-      }
-      const record = value as Record<string, unknown>;
-      let text = '{';
-      for (const key of Object.keys(record).sort()) {
-        path.push(key);
-        const member = write(record[key], path);
-        path.pop();
-        if (member !== undefined) text += `${text.length === 1 ? '' : ','}${JSON.stringify(key)}:${member}`;
-      }
-      return `${text}}`;
-    }
-    default:
-      throw new TypeError(`canonicalJson: cannot encode a ${typeof value} at ${pathText(path)}`);
-  }
-}
+export { canonicalJson };
 
 // `crypto.hash` (Node 20.12 and later) hashes a string in one call without a Hash object: the same digest,
 // about half the cost for the short documents hashed per event. Older Node versions use createHash.
@@ -92,26 +20,80 @@ export function sha256Hex(text: string): string {
     : oneShotHash('sha256', text, 'hex');
 }
 
+/**
+ * The rules an event hash can follow, recorded per event in its metadata as `hashVersion` (hashed with the
+ * rest of the metadata, so it cannot be changed without changing the hash):
+ *
+ * - 1 (no `hashVersion` member; events stored before version 2 existed): the canonical JSON of
+ *   `{ stream, revision, type, data, metadata, prevHash }`. It does not cover the event id.
+ * - 2 (`"hashVersion":2`): the same document with the event id added: `{ data, id, metadata, prevHash,
+ *   revision, stream, type }` (keys in canonical order). With the stored hash and the global chain (which
+ *   covers the position and the hash), every stored byte of an event is covered.
+ *
+ * Every event appended now follows `CURRENT_HASH_VERSION`; version 1 is only verified, never written.
+ */
+export type HashVersion = 1 | 2;
+export const CURRENT_HASH_VERSION: HashVersion = 2;
+
+/**
+ * The hash version an event's stored metadata declares: 1 without a `hashVersion` member, 2 for
+ * `hashVersion: 2`; undefined for anything else (an unknown or malformed version, which no verifier accepts).
+ */
+export function hashVersionOf(metadata: object): HashVersion | undefined {
+  const version = (metadata as { hashVersion?: unknown }).hashVersion;
+  if (version === undefined) return 1;
+  return version === 2 ? 2 : undefined;
+}
+
+/**
+ * The metadata an adapter stores for a new event: the caller's metadata without `hash`, `prevHash` and
+ * `hashVersion` (the store sets those), with `hashVersion` = `CURRENT_HASH_VERSION` and `prevHash` the hash
+ * of the stream's previous event (null for the first). Every adapter builds stored metadata with this, so
+ * they all write the same rule.
+ */
+export function storedMetadata<M extends object>(
+  metadata: M,
+  prevHash: string | null,
+): Omit<M, 'hash' | 'prevHash' | 'hashVersion'> & { hashVersion: HashVersion; prevHash: string | null } {
+  const {
+    hash: _hash,
+    prevHash: _prevHash,
+    hashVersion: _version,
+    ...rest
+  } = metadata as M & { hash?: unknown; prevHash?: unknown; hashVersion?: unknown };
+  return { ...rest, hashVersion: CURRENT_HASH_VERSION, prevHash };
+}
+
 export interface EventHashInput {
+  /** the event id: hashed from version 2 on */
+  id: string;
   stream: string;
   revision: number;
   type: string;
   data: object;
-  /** the event's metadata as stored: it carries `prevHash`; a `hash` member, if present, is left out */
+  /**
+   * the event's metadata as stored: it carries `prevHash` and (from version 2) `hashVersion`, which picks
+   * the rule; a `hash` member, if present, is left out
+   */
   metadata: object;
   /** the hash of the stream's previous event; null for revision 0 */
   prevHash: string | null;
 }
 
 /**
- * The hash chain of DESIGN §7: lowercase hex sha256 of the canonical JSON of
- * `{ stream, revision, type, data, metadata, prevHash }`, where `metadata` is the stored metadata without
- * `hash` (so it includes `prevHash`, which therefore appears twice) and `prevHash` is the previous event's
- * hash in the same stream, null for the first. Example document (keys come out sorted):
- * `{"data":{...},"metadata":{"causationId":"…","prevHash":null,…},"prevHash":null,"revision":0,"stream":"…","type":"…"}`
+ * The hash chain of DESIGN §7: lowercase hex sha256 of the canonical JSON of the event document of its hash
+ * version (see `HashVersion`), where `metadata` is the stored metadata without `hash` (so it includes
+ * `prevHash`, which therefore appears twice) and `prevHash` is the previous event's hash in the same stream,
+ * null for the first. Example version-2 document (keys come out sorted):
+ * `{"data":{...},"id":"…","metadata":{"causationId":"…","hashVersion":2,"prevHash":null,…},"prevHash":null,"revision":0,"stream":"…","type":"…"}`
+ * Throws a TypeError for a metadata `hashVersion` it does not know.
  */
 export function computeEventHash(input: EventHashInput): string {
   const { hash: _hash, ...metadata } = input.metadata as Record<string, unknown>;
+  const version = hashVersionOf(metadata);
+  if (version === undefined) {
+    throw new TypeError(`unknown metadata.hashVersion ${JSON.stringify(metadata.hashVersion)}`);
+  }
   return sha256Hex(
     canonicalJson({
       stream: input.stream,
@@ -120,6 +102,7 @@ export function computeEventHash(input: EventHashInput): string {
       data: input.data,
       metadata,
       prevHash: input.prevHash,
+      id: version === 1 ? undefined : input.id,
     }),
   );
 }
@@ -129,8 +112,10 @@ export function computeEventHash(input: EventHashInput): string {
  * check the link to the previous event: that is `event.metadata.prevHash === previous.metadata.hash`.
  */
 export function verifyEventHash(event: RecordedEvent): boolean {
+  if (hashVersionOf(event.metadata) === undefined) return false;
   return (
     computeEventHash({
+      id: event.id,
       stream: event.stream,
       revision: event.revision,
       type: event.type,
@@ -162,10 +147,13 @@ export function computeChainHash(prevChainHash: string | null, position: bigint,
 
 /**
  * `computeEventHash` for an event given as its stored texts: `data` and `metadata` must already be canonical
- * JSON (metadata without `hash`). The document is assembled from them as they are (its keys in canonical
- * order: data, metadata, prevHash, revision, stream, type), which spares re-encoding them.
+ * JSON (metadata without `hash`), and `version` the hash version its metadata declares. The document is
+ * assembled from them as they are (its keys in canonical order: data, id (version 2), metadata, prevHash,
+ * revision, stream, type), which spares re-encoding them.
  */
 export function computeStoredEventHash(
+  version: HashVersion,
+  id: string,
   stream: string,
   revision: number,
   type: string,
@@ -174,7 +162,8 @@ export function computeStoredEventHash(
   prevHash: string | null,
 ): string {
   return sha256Hex(
-    `{"data":${dataJson},"metadata":${metadataJson},"prevHash":${canonicalJson(prevHash)},` +
-      `"revision":${canonicalJson(revision)},"stream":${canonicalJson(stream)},"type":${canonicalJson(type)}}`,
+    `{"data":${dataJson},${version === 1 ? '' : `"id":${canonicalJson(id)},`}"metadata":${metadataJson},` +
+      `"prevHash":${canonicalJson(prevHash)},"revision":${canonicalJson(revision)},` +
+      `"stream":${canonicalJson(stream)},"type":${canonicalJson(type)}}`,
   );
 }

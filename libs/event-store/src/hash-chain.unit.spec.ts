@@ -19,8 +19,17 @@ const FIRST_CANONICAL =
   '"prevHash":null,"revision":0,"stream":"statement-1","type":"StatementRecorded"}';
 const FIRST_HASH = 'dc3fc7b478dfa58f6b2e85347e18b507e81f5d98fdf5fab80fa9eddf83bc6aeb';
 const SECOND_HASH = '878d13fe6af4ecd7ac0fc12513098335f821d4db422868bf14ad075fe31c8367';
+// Version 2: the same event with `"hashVersion":2` in its metadata; the document gains the event id.
+const FIRST_V2_CANONICAL =
+  '{"data":{"a":[true,null,"é"],"b":1,"nested":{"y":"x","z":1.5}},' +
+  '"id":"00000000-0000-4000-8000-000000000001",' +
+  '"metadata":{"causationId":"cmd-1","correlationId":"corr-1","hashVersion":2,"prevHash":null,' +
+  '"recordedAt":"2026-01-01T00:00:00.000Z","recordedBy":"analyst@example.org","schemaVersion":1},' +
+  '"prevHash":null,"revision":0,"stream":"statement-1","type":"StatementRecorded"}';
+const FIRST_V2_HASH = '92be7cbad9ae46772670b94ac8472afd4e91f15fcaf85a298f3335035797a294';
 
 const first = {
+  id: '00000000-0000-4000-8000-000000000001',
   stream: 'statement-1',
   revision: 0,
   type: 'StatementRecorded',
@@ -98,7 +107,7 @@ describe('canonicalJson', () => {
 });
 
 describe('computeEventHash', () => {
-  it('hashes the canonical document of a first event (known vector)', () => {
+  it('hashes the canonical document of a first event under version 1, without the id (known vector)', () => {
     expect(
       canonicalJson({
         stream: first.stream,
@@ -110,11 +119,28 @@ describe('computeEventHash', () => {
       }),
     ).toBe(FIRST_CANONICAL);
     expect(computeEventHash(first)).toBe(FIRST_HASH);
+    expect(computeEventHash({ ...first, id: 'another-id' })).toBe(FIRST_HASH);
+  });
+
+  it('hashes the id too under version 2 (known vector)', () => {
+    const v2 = { ...first, metadata: { ...first.metadata, hashVersion: 2 } };
+    expect(canonicalJson({ ...v2, metadata: v2.metadata })).toBe(FIRST_V2_CANONICAL);
+    expect(computeEventHash(v2)).toBe(FIRST_V2_HASH);
+    expect(computeEventHash({ ...v2, id: '00000000-0000-4000-8000-000000000002' })).not.toBe(FIRST_V2_HASH);
+  });
+
+  it('refuses a hash version it does not know', () => {
+    for (const hashVersion of [3, '2', null, 1]) {
+      expect(() => computeEventHash({ ...first, metadata: { ...first.metadata, hashVersion } })).toThrow(
+        /unknown metadata.hashVersion/,
+      );
+    }
   });
 
   it('chains a second event to the first through prevHash (known vector)', () => {
     expect(
       computeEventHash({
+        id: 'not hashed under version 1',
         stream: 'statement-1',
         revision: 1,
         type: 'StatementRetracted',
@@ -172,12 +198,23 @@ describe('verifyEventHash', () => {
 });
 
 describe('computeStoredEventHash', () => {
-  it('equals computeEventHash for the same event given as canonical texts', () => {
+  it('equals computeEventHash for the same event given as canonical texts, under either version', () => {
     const data = { z: 1, a: ['ü', { y: null, b: 'x"\\' }] };
-    const metadata = { recordedAt: '2026-01-01T00:00:00.000Z', prevHash: 'ab'.repeat(32), schemaVersion: 1 };
-    for (const prevHash of ['ab'.repeat(32), null]) {
+    for (const [version, prevHash] of [
+      [1, 'ab'.repeat(32)],
+      [1, null],
+      [2, 'ab'.repeat(32)],
+      [2, null],
+    ] as const) {
+      const metadata = {
+        recordedAt: '2026-01-01T00:00:00.000Z',
+        schemaVersion: 1,
+        ...(version === 2 ? { hashVersion: 2 } : {}),
+      };
       expect(
         computeStoredEventHash(
+          version,
+          'e-1',
           's-1',
           3,
           'T',
@@ -187,6 +224,7 @@ describe('computeStoredEventHash', () => {
         ),
       ).toBe(
         computeEventHash({
+          id: 'e-1',
           stream: 's-1',
           revision: 3,
           type: 'T',

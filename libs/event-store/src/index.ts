@@ -6,4 +6,5 @@ export * from './audit.js';
 export * from './merkle.js';
 export * from './upcasting.js';
 export * from './ndjson.js';
+export * from './text-lines.js';
 export * from './upcasting-event-store.js';

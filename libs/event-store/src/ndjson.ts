@@ -1,5 +1,6 @@
 import type { StoredEvent } from './audit.js';
 import { canonicalJson } from './hash-chain.js';
+import { DEFAULT_MAX_LINE_BYTES, decodeUtf8, readLines, type LineLimits } from './text-lines.js';
 
 /**
  * The backup format of `communique events export` / `events import`: NDJSON, one event per line, in global
@@ -9,8 +10,12 @@ import { canonicalJson } from './hash-chain.js';
  *
  * `position` is a decimal string (positions may exceed 2^53); `metadata` is the stored metadata (with
  * `prevHash`, without `hash`); `data` and `metadata` are the stored canonical JSON, so the event hash can be
- * recomputed from the line alone (hash-chain.ts). `chainHash` (the global chain) may be null or absent in a
- * file written by another tool.
+ * recomputed from the line alone (hash-chain.ts). `chainHash` (the global chain) is null for an event stored
+ * without one.
+ *
+ * Reading is strict: a line must be byte for byte the line this function writes for the event it holds
+ * (same member order, no whitespace, canonical data and metadata), so no byte of a line can change without
+ * the import refusing it, even a change that would parse to the same values (`1e+21` / `1E+21`).
  */
 export function toExportLine(event: StoredEvent): string {
   return (
@@ -75,7 +80,7 @@ export function parseExportLine(text: string, line: number): StoredEvent {
   if ('hash' in (record.metadata as object)) {
     throw new ExportLineError(line, 'metadata.hash', 'the hash belongs in the top-level "hash" field');
   }
-  return {
+  const event: StoredEvent = {
     id: text_('id'),
     stream: text_('stream'),
     revision,
@@ -86,4 +91,28 @@ export function parseExportLine(text: string, line: number): StoredEvent {
     hash: text_('hash'),
     chainHash,
   };
+  if (toExportLine(event) !== text) {
+    throw new ExportLineError(
+      line,
+      'line',
+      'is not byte for byte the line `events export` writes for the event it holds (a byte was changed, ' +
+        'or members were reordered, reformatted or added)',
+    );
+  }
+  return event;
+}
+
+/**
+ * The events of an export file given as byte chunks, with their 1-based line numbers; blank lines skipped.
+ * Strict UTF-8 and bounded lines (text-lines.ts): invalid bytes, a line over the cap or a line that is not an
+ * exported event is an error naming the line (`InvalidUtf8Error`, `LineTooLongError`, `ExportLineError`).
+ */
+export async function* readExportFile(
+  bytes: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  limits: LineLimits = { maxLineBytes: DEFAULT_MAX_LINE_BYTES },
+): AsyncIterable<{ line: number; event: StoredEvent }> {
+  for await (const { text, number } of readLines(decodeUtf8(bytes), limits)) {
+    if (text.trim() === '') continue;
+    yield { line: number, event: parseExportLine(text, number) };
+  }
 }

@@ -17,7 +17,13 @@ import {
   type Subscription,
 } from './event-store.js';
 import type { StoredEvent } from './audit.js';
-import { canonicalJson, computeChainHash, computeStoredEventHash } from './hash-chain.js';
+import {
+  CURRENT_HASH_VERSION,
+  canonicalJson,
+  computeChainHash,
+  computeStoredEventHash,
+  storedMetadata,
+} from './hash-chain.js';
 import { UpcasterRegistry, upcastVerified } from './upcasting.js';
 
 export interface SqliteEventStoreOptions {
@@ -73,7 +79,7 @@ const SCHEMA = `
     BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 `;
 
-const COLUMNS = 'position, event_id, stream, revision, type, data, metadata, hash, chain_hash';
+const COLUMNS = 'position, event_id, stream, revision, type, data, metadata, hash, chain_hash, recorded_at';
 
 /*
  * Schema 1 -> 2: adds `chain_hash` and computes it for the events already stored, in position order. The
@@ -96,6 +102,7 @@ interface EventRow {
   metadata: string;
   hash: string;
   chain_hash: string;
+  recorded_at: string;
 }
 
 /**
@@ -340,6 +347,8 @@ export class SqliteEventStore extends EventStore {
       revision += 1;
       const metadataJson = `{${event.metadataBefore}"prevHash":${JSON.stringify(prevHash)}${event.metadataAfter}}`;
       const hash = computeStoredEventHash(
+        CURRENT_HASH_VERSION,
+        event.id,
         stream,
         revision,
         event.type,
@@ -762,7 +771,7 @@ function prepareEvent(event: EventToAppend, index: number): PreparedEvent {
     throw new TypeError(`${where} (${event.id}): type must be a non-empty string`);
   }
   const dataJson = toCanonicalJson(event.data, `${where} (${event.id}) data`);
-  const { prevHash: _prevHash, hash: _hash, ...metadata } = event.metadata as Record<string, unknown>;
+  const { prevHash: _prevHash, ...metadata } = storedMetadata(event.metadata, null);
   const [metadataBefore, metadataAfter] = membersAroundPrevHash(metadata);
   const recordedAt = toIsoInstant(event.metadata.recordedAt, `${where} (${event.id}) metadata.recordedAt`);
   return { id: event.id, type: event.type, dataJson, metadataBefore, metadataAfter, recordedAt };
@@ -862,6 +871,7 @@ function toStoredEvent(row: EventRow): StoredEvent {
     metadata: row.metadata,
     hash: row.hash,
     chainHash: row.chain_hash,
+    recordedAt: row.recorded_at,
   };
 }
 

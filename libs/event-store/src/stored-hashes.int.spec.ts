@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventToAppend, ExpectedRevision, StreamWrite } from './event-store.js';
-import { LogVerifier, type StoredEvent } from './audit.js';
+import { LogVerifier, verifyLog, type StoredEvent } from './audit.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
 
 /*
@@ -83,9 +83,35 @@ const steps: Step[] = [
   },
 ];
 
+const asJson = (value: unknown) =>
+  JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+const withoutRecordedAt = ({ recordedAt: _recordedAt, ...row }: StoredEvent) => row;
+
+/*
+ * `stored-hashes-v2.json` was recorded from the same appends once hash version 2 (DESIGN §7) was written:
+ * the same ids, streams, revisions, positions, types and data bytes as the version-1 fixture, metadata with
+ * `"hashVersion":2`, and hashes over documents that include the event id.
+ */
+const fixtureV2 = JSON.parse(
+  readFileSync(join(process.cwd(), 'test/fixtures/event-store/stored-hashes-v2.json'), 'utf8'),
+) as typeof fixture;
+
 describe('SqliteEventStore stored bytes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'communique-stored-hashes-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a store written by the version-1 code still verifies, every event under the old rule', async () => {
+    const store = SqliteEventStore.open(join(dir, 'old.db'));
+    try {
+      store.importStored(fixture.stored.map((row) => ({ ...row, position: BigInt(row.position) })));
+      const report = await verifyLog(store.readStored());
+      expect(report.broken).toBeUndefined();
+      expect(report.eventCount).toBe(fixture.stored.length);
+      expect(report.hashVersions).toEqual({ 1: fixture.stored.length, 2: 0 });
+    } finally {
+      await store.close();
+    }
+  });
 
   it('stores exactly the recorded canonical texts, hashes and chain hashes, and the log verifies', async () => {
     const store = SqliteEventStore.open(join(dir, 'events.db'));
@@ -100,17 +126,32 @@ describe('SqliteEventStore stored bytes', () => {
               }),
         );
       }
-      const asJson = (value: unknown) =>
-        JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
       expect(asJson(results)).toEqual(fixture.results);
 
       const stored: StoredEvent[] = [];
       for await (const row of store.readStored()) stored.push(row);
-      expect(asJson(stored)).toEqual(fixture.stored);
+      expect(asJson(stored.map(withoutRecordedAt))).toEqual(fixtureV2.stored);
+      // the canonical JSON did not change: the data bytes (and every field outside the hash) are version 1's
+      const kept = ({ id, stream, revision, position, type, data }: Record<string, unknown>) =>
+        asJson({ id, stream, revision, position, type, data });
+      expect(stored.map((row) => kept({ ...row }))).toEqual(fixture.stored.map((row) => kept({ ...row })));
+      for (const [i, row] of stored.entries()) {
+        // the version-1 metadata with the version added and the stream's new previous hash
+        const prevHash = JSON.stringify((JSON.parse(row.metadata) as { prevHash: unknown }).prevHash);
+        expect(row.metadata).toBe(
+          fixture.stored[i].metadata.replace(
+            /"prevHash":(null|"[0-9a-f]{64}")/,
+            `"hashVersion":2,"prevHash":${prevHash}`,
+          ),
+        );
+      }
 
       const verifier = new LogVerifier();
       for (const row of stored) expect(verifier.check(row)).toBeUndefined();
-      expect(verifier.report().broken).toBeUndefined();
+      expect(verifier.report()).toMatchObject({
+        broken: undefined,
+        hashVersions: { 1: 0, 2: stored.length },
+      });
     } finally {
       await store.close();
     }

@@ -1,3 +1,6 @@
+import { LineTooLongError, byteLength } from '#event-store';
+import { DEFAULT_READER_LIMITS, type ReaderLimits } from './text-source.js';
+
 /** One CSV record: its fields, or why it could not be read. `line` is the 1-based line where it starts. */
 export type CsvRecord =
   { line: number; fields: string[]; error?: undefined } | { line: number; error: string };
@@ -22,6 +25,10 @@ const enum State {
  *
  * A malformed record (a quote inside an unquoted field, text after a closing quote, a quoted field still open
  * at the end of the input) is returned with an `error`, and reading goes on at the next line.
+ *
+ * Bounded: a field longer than `maxFieldBytes` or a record longer than `maxLineBytes` (UTF-8 bytes, counted as
+ * the text arrives, in time linear in the input) is a `LineTooLongError` naming the line and the column, so a
+ * file with no line break or an unclosed quote cannot make the reader hold more than the caps.
  */
 export class CsvParser {
   private state = State.FieldStart;
@@ -32,8 +39,32 @@ export class CsvParser {
   private error: string | undefined;
   private started = false;
   private pendingCr = false;
+  /** UTF-8 bytes of the current field and of the current record so far */
+  private fieldBytes = 0;
+  private recordBytes = 0;
 
-  constructor(private readonly delimiter = ',') {}
+  constructor(
+    private readonly delimiter = ',',
+    private readonly limits: ReaderLimits = DEFAULT_READER_LIMITS,
+  ) {}
+
+  /** Counts `text` into the current field and record, refusing either past its cap. */
+  private grow(text: string): void {
+    const bytes = text.length === 1 && text.charCodeAt(0) < 0x80 ? 1 : byteLength(text);
+    this.fieldBytes += bytes;
+    this.recordBytes += bytes;
+    if (this.fieldBytes > this.limits.maxFieldBytes) {
+      throw new LineTooLongError(
+        this.recordLine,
+        this.limits.maxFieldBytes,
+        `column ${this.fields.length + 1}: the field`,
+        'COMMUNIQUE_MAX_FIELD_BYTES or --max-field-bytes',
+      );
+    }
+    if (this.recordBytes > this.limits.maxLineBytes) {
+      throw new LineTooLongError(this.recordLine, this.limits.maxLineBytes, 'the record');
+    }
+  }
 
   /** The records completed by this chunk. */
   push(chunk: string): CsvRecord[] {
@@ -55,6 +86,7 @@ export class CsvParser {
           else if (c === this.delimiter) this.endField();
           else if (c === '\r' || c === '\n') this.endRecord(out, c);
           else {
+            this.grow(c);
             this.field = c;
             this.state = State.Unquoted;
           }
@@ -67,7 +99,9 @@ export class CsvParser {
             if (d === this.delimiter || d === '\r' || d === '\n' || d === '"') break;
             j++;
           }
-          this.field += text.slice(i, j);
+          const run = text.slice(i, j);
+          this.grow(run);
+          this.field += run;
           i = j - 1;
           if (j >= text.length) break;
           const d = text[j];
@@ -82,6 +116,7 @@ export class CsvParser {
           const close = text.indexOf('"', i);
           const end = close === -1 ? text.length : close;
           const part = text.slice(i, end);
+          this.grow(part);
           this.field += part;
           this.countLineBreaks(part);
           i = end;
@@ -90,6 +125,7 @@ export class CsvParser {
         }
         case State.QuoteInQuoted:
           if (c === '"') {
+            this.grow(c);
             this.field += '"';
             this.state = State.Quoted;
           } else if (c === this.delimiter) this.endField();
@@ -98,6 +134,7 @@ export class CsvParser {
           break;
         case State.Broken:
           if (c === '\r' || c === '\n') this.endRecord(out, c);
+          else this.grow(c);
           break;
       }
     }
@@ -119,6 +156,8 @@ export class CsvParser {
   private endField(): void {
     this.fields.push(this.field);
     this.field = '';
+    this.fieldBytes = 0;
+    this.recordBytes += 1; // the delimiter; the next field's growth checks the record cap
     this.state = State.FieldStart;
   }
 
@@ -141,6 +180,8 @@ export class CsvParser {
     }
     this.fields = [];
     this.field = '';
+    this.fieldBytes = 0;
+    this.recordBytes = 0;
     this.error = undefined;
     this.state = State.FieldStart;
     if (terminator === '\r') this.pendingCr = true;
@@ -153,8 +194,9 @@ export class CsvParser {
 export async function* readCsvRecords(
   chunks: AsyncIterable<string>,
   delimiter = ',',
+  limits: ReaderLimits = DEFAULT_READER_LIMITS,
 ): AsyncIterable<CsvRecord> {
-  const parser = new CsvParser(delimiter);
+  const parser = new CsvParser(delimiter, limits);
   for await (const chunk of chunks) yield* parser.push(chunk);
   yield* parser.end();
 }

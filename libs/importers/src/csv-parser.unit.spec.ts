@@ -69,3 +69,31 @@ describe('CsvParser (RFC 4180)', () => {
     );
   });
 });
+
+describe('CsvParser caps', () => {
+  const limits = { maxLineBytes: 40, maxFieldBytes: 10 };
+  const parse = (...chunks: string[]) => {
+    const parser = new CsvParser(',', limits);
+    return [...chunks.flatMap((chunk) => parser.push(chunk)), ...parser.end()];
+  };
+
+  it('accepts fields and records within the caps', () => {
+    expect(parse('a,"0123456789"\n', 'b,0123456789\n')).toEqual([
+      { line: 1, fields: ['a', '0123456789'] },
+      { line: 2, fields: ['b', '0123456789'] },
+    ]);
+  });
+
+  it('refuses a field over the cap naming the line and the column, quoted or not', () => {
+    expect(() => parse('a,b\nc,01234', '567890\n')).toThrow(
+      /^line 2: column 2: the field is longer than the limit of 10 bytes/,
+    );
+    expect(() => parse('"', 'x'.repeat(20))).toThrow(/^line 1: column 1: the field is longer/);
+  });
+
+  it('refuses a record over the cap even when each field is short', () => {
+    expect(() => parse('a,b\n' + 'abcdefgh,'.repeat(6))).toThrow(
+      /^line 2: the record is longer than the limit of 40 bytes/,
+    );
+  });
+});

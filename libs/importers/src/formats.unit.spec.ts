@@ -51,6 +51,32 @@ describe('NDJSON reader', () => {
     expect(statement(again[1]).id).toBe(second.id);
   });
 
+  it('gives ids and response links in canonical form: a UUID in upper case is the same statement', async () => {
+    const upper = '7B6C1A4E-2D3F-4A5B-8C9D-0E1F2A3B4C5D';
+    const [record] = await readText(
+      readNdjson,
+      JSON.stringify({ id: upper, respondsTo: [upper.replace('7B', '8C')], text: 'x' }) + '\n',
+    );
+    expect(statement(record)).toMatchObject({
+      id: upper.toLowerCase(),
+      respondsTo: [upper.replace('7B', '8C').toLowerCase()],
+    });
+  });
+
+  it('refuses a line over the cap and bytes that are not UTF-8, naming the line', async () => {
+    const limits = { maxLineBytes: 64, maxFieldBytes: 64 };
+    const records: SourceRecord[] = [];
+    const reading = (async () => {
+      const text = `{"text":"short"}\n{"text":"${'x'.repeat(100)}"}\n`;
+      for await (const record of readNdjson(textSource(text).chunks, limits)) records.push(record);
+    })();
+    await expect(reading).rejects.toThrow(/^line 2: the line is longer than the limit of 64 bytes/);
+    expect(records).toHaveLength(1);
+    await expect(read(readNdjson, '../hostile/invalid-utf8.ndjson')).rejects.toThrow(
+      /^line 2: not valid UTF-8/,
+    );
+  });
+
   it('skips blank lines, ignores the computed fields of an export, and derives the id without them', async () => {
     const records = await read(readNdjson, 'statements.ndjson');
     const exported = statement(records[2]);

@@ -10,7 +10,7 @@ import {
   skip,
   type SourceRecord,
 } from './records.js';
-import { readLines } from './text-source.js';
+import { DEFAULT_READER_LIMITS, readLines, type ReaderLimits } from './text-source.js';
 
 /** The 61 columns of a GDELT 2.0 events export, in order (the files have no header row). */
 export const GDELT_COLUMNS = [
@@ -46,9 +46,12 @@ const INDEX = new Map<GdeltColumn, number>(GDELT_COLUMNS.map((name, i) => [name,
  * The first row with another column count than 61 means the file is not a GDELT export; later ones are
  * rejections.
  */
-export async function* readGdelt(chunks: AsyncIterable<string>): AsyncIterable<SourceRecord> {
+export async function* readGdelt(
+  chunks: AsyncIterable<string>,
+  limits: ReaderLimits = DEFAULT_READER_LIMITS,
+): AsyncIterable<SourceRecord> {
   let seenRecord = false;
-  for await (const { text, number } of readLines(chunks)) {
+  for await (const { text, number } of readLines(chunks, limits)) {
     if (text.trim() === '') continue;
     const cells = text.split('\t');
     if (cells.length !== GDELT_COLUMNS.length) {

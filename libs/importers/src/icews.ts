@@ -10,7 +10,7 @@ import {
   skip,
   type SourceRecord,
 } from './records.js';
-import { readLines } from './text-source.js';
+import { DEFAULT_READER_LIMITS, readLines, type ReaderLimits } from './text-source.js';
 
 /** The ICEWS columns the importer reads; the header must name them (other columns are ignored). */
 export const ICEWS_REQUIRED_COLUMNS = [
@@ -49,10 +49,13 @@ const MAX_SHORT_TEXT = 200;
  *   and target name; the source is the ICEWS data set with the publisher as outlet and the story id and
  *   sentence number as provenance in the URL's fragment; id = UUID v5 of `icews:<Event ID>`.
  */
-export async function* readIcews(chunks: AsyncIterable<string>): AsyncIterable<SourceRecord> {
+export async function* readIcews(
+  chunks: AsyncIterable<string>,
+  limits: ReaderLimits = DEFAULT_READER_LIMITS,
+): AsyncIterable<SourceRecord> {
   let index: Map<IcewsColumn, number> | undefined;
   let width = 0;
-  for await (const { text, number } of readLines(chunks)) {
+  for await (const { text, number } of readLines(chunks, limits)) {
     if (text.trim() === '') continue;
     const cells = text.split('\t');
     if (index === undefined) {

@@ -1,7 +1,7 @@
-import { STATEMENT_INPUT_KEYS, canonicalJson, type StatementInput } from '#domain';
+import { STATEMENT_INPUT_KEYS, canonicalId, canonicalJson, type StatementInput } from '#domain';
 import { uuidV5 } from './ids.js';
 import { ImportFormatError, READ_ONLY_FIELDS, reject, type SourceRecord } from './records.js';
-import { readLines } from './text-source.js';
+import { DEFAULT_READER_LIMITS, readLines, type ReaderLimits } from './text-source.js';
 
 const INPUT_KEYS: ReadonlySet<string> = new Set(STATEMENT_INPUT_KEYS);
 const NESTED_KEYS: Readonly<Record<string, ReadonlySet<string>>> = {
@@ -27,9 +27,12 @@ const isObject = (value: unknown): value is Json =>
  *
  * Blank lines are ignored. A first statement line that is not JSON means the file is not NDJSON.
  */
-export async function* readNdjson(chunks: AsyncIterable<string>): AsyncIterable<SourceRecord> {
+export async function* readNdjson(
+  chunks: AsyncIterable<string>,
+  limits: ReaderLimits = DEFAULT_READER_LIMITS,
+): AsyncIterable<SourceRecord> {
   let seenRecord = false;
-  for await (const { text, number } of readLines(chunks)) {
+  for await (const { text, number } of readLines(chunks, limits)) {
     if (text.trim() === '') continue;
     let value: unknown;
     try {
@@ -70,7 +73,8 @@ export function ndjsonRecord(value: unknown, line: number): SourceRecord {
   if (given !== undefined && given !== null && typeof given !== 'string') {
     return reject(line, 'id', 'must be a string (a UUID)');
   }
-  const id = typeof given === 'string' && given !== '' ? given : uuidV5(`ndjson:${canonicalJson(input)}`);
+  const id =
+    typeof given === 'string' && given !== '' ? canonicalId(given) : uuidV5(`ndjson:${canonicalJson(input)}`);
   const links = value.respondsTo;
   if (links === undefined || links === null || (Array.isArray(links) && links.length === 0)) {
     return { kind: 'statement', line, id, input: input as unknown as StatementInput };
@@ -83,7 +87,7 @@ export function ndjsonRecord(value: unknown, line: number): SourceRecord {
   for (const [index, link] of links.entries()) {
     if (typeof link !== 'string')
       return reject(line, `respondsTo.${index}`, 'must be a statement id (a UUID)');
-    respondsTo.push(link);
+    respondsTo.push(canonicalId(link));
   }
   return { kind: 'statement', line, id, input: input as unknown as StatementInput, respondsTo };
 }

@@ -1,5 +1,12 @@
-import { canonicalJson, type Attribution, type StatementInput, type StatementKind } from '#domain';
+import {
+  canonicalId,
+  canonicalJson,
+  type Attribution,
+  type StatementInput,
+  type StatementKind,
+} from '#domain';
 import { readCsvRecords } from './csv-parser.js';
+import { DEFAULT_READER_LIMITS, type ReaderLimits } from './text-source.js';
 import { uuidV5 } from './ids.js';
 import { ImportFormatError, READ_ONLY_FIELDS, reject, type SourceRecord } from './records.js';
 
@@ -60,9 +67,12 @@ export const splitList = (cell: string | undefined): string[] =>
  * one means the file is not a statement CSV (ImportFormatError). A row with another number of cells than the
  * header is a rejection. Without an `id`, the id is a UUID v5 of the row's content.
  */
-export async function* readStatementCsv(chunks: AsyncIterable<string>): AsyncIterable<SourceRecord> {
+export async function* readStatementCsv(
+  chunks: AsyncIterable<string>,
+  limits: ReaderLimits = DEFAULT_READER_LIMITS,
+): AsyncIterable<SourceRecord> {
   let header: (StatementCsvColumn | undefined)[] | undefined;
-  for await (const record of readCsvRecords(chunks)) {
+  for await (const record of readCsvRecords(chunks, ',', limits)) {
     if (header === undefined) {
       if (record.error !== undefined)
         throw new ImportFormatError('CSV', `header (line ${record.line}): ${record.error}`);
@@ -161,7 +171,8 @@ export function csvRowRecord(row: ReadonlyMap<StatementCsvColumn, string>, line:
     })),
   };
   const given = cell('id');
-  const id = given ?? uuidV5(`csv:${canonicalJson(Object.fromEntries(row))}`);
+  const id =
+    given === undefined ? uuidV5(`csv:${canonicalJson(Object.fromEntries(row))}`) : canonicalId(given);
   return { kind: 'statement', line, id, input: dropUndefined(input) };
 }
 

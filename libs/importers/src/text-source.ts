@@ -1,4 +1,5 @@
 import { createReadStream, statSync } from 'node:fs';
+import { DEFAULT_MAX_LINE_BYTES, decodeUtf8 } from '#event-store';
 
 /** A text file read as a stream of decoded chunks, with how far the reading has come. */
 export interface TextSource {
@@ -10,15 +11,15 @@ export interface TextSource {
 }
 
 /**
- * Opens `file` for streaming: 64 KiB chunks decoded as UTF-8 (a character split across two chunks is kept
- * whole), so memory stays flat however large the file is. A missing or unreadable file fails here, before any
- * reading starts.
+ * Opens `file` for streaming: 64 KiB chunks decoded as strict UTF-8 (a character split across two chunks is
+ * kept whole; invalid bytes are an `InvalidUtf8Error` naming the line, never replaced), so memory stays flat
+ * however large the file is. A missing or unreadable file fails here, before any reading starts.
  */
 export function openTextFile(file: string): TextSource {
   const stat = statSync(file);
   if (!stat.isFile()) throw new Error(`${file} is not a file`);
-  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 64 * 1024 });
-  return { chunks: stream, bytesRead: () => stream.bytesRead, size: stat.size };
+  const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
+  return { chunks: decodeUtf8(stream), bytesRead: () => stream.bytesRead, size: stat.size };
 }
 
 /** A source over strings held in memory (tests, small inputs). */
@@ -37,35 +38,19 @@ export function textSource(...chunks: string[]): TextSource {
   };
 }
 
-export interface Line {
-  text: string;
-  /** 1-based */
-  number: number;
-}
+export { readLines, LineTooLongError, InvalidUtf8Error, type Line } from '#event-store';
 
 /**
- * Splits chunks into lines on LF, dropping a CR before it (CRLF files) and a UTF-8 byte-order mark at the
- * start. A last line without a newline is yielded too; a file ending in a newline yields no empty last line.
+ * The caps every reader applies (DESIGN §8, docs/SECURITY.md): one line (for CSV, one record) and one CSV
+ * field, in UTF-8 bytes; 1 MiB each unless configured (`COMMUNIQUE_MAX_LINE_BYTES`, `COMMUNIQUE_MAX_FIELD_BYTES`,
+ * or `--max-line-bytes`, `--max-field-bytes` of `communique import`).
  */
-export async function* readLines(chunks: AsyncIterable<string>): AsyncIterable<Line> {
-  let rest = '';
-  let number = 0;
-  let first = true;
-  for await (const chunk of chunks) {
-    let text = rest + chunk;
-    if (first && text.length > 0) {
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      first = false;
-    }
-    let start = 0;
-    for (let end = text.indexOf('\n', start); end !== -1; end = text.indexOf('\n', start)) {
-      number += 1;
-      yield { text: stripCr(text.slice(start, end)), number };
-      start = end + 1;
-    }
-    rest = text.slice(start);
-  }
-  if (rest.length > 0) yield { text: stripCr(rest), number: number + 1 };
+export interface ReaderLimits {
+  maxLineBytes: number;
+  maxFieldBytes: number;
 }
 
-const stripCr = (line: string): string => (line.endsWith('\r') ? line.slice(0, -1) : line);
+export const DEFAULT_READER_LIMITS: ReaderLimits = {
+  maxLineBytes: DEFAULT_MAX_LINE_BYTES,
+  maxFieldBytes: DEFAULT_MAX_LINE_BYTES,
+};

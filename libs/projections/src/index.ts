@@ -4,6 +4,7 @@ export {
   diffStatement,
   evolveStatementView,
   projectStatementEvent,
+  projectStatementEvents,
   statementEventOf,
   topicEntriesOf,
 } from './statement-projection.js';

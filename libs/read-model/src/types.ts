@@ -69,7 +69,12 @@ export type ReadModelWrite =
       active: number;
       current: number;
     }
-  | { type: 'putSearchDocument'; document: SearchDocument; replaces: boolean };
+  | { type: 'putSearchDocument'; document: SearchDocument; replaces: boolean }
+  /** the event at this position was recorded at `recordedAt` (the as-of index, `as-of.ts`) */
+  | { type: 'indexRecordedAt'; recordedAt: string };
+
+/** The kinds of write; the writer's switch over them is exhaustive (a new kind fails to compile). */
+export type ReadModelWriteType = ReadModelWrite['type'];
 
 export type SortOrder = 'ASC' | 'DESC';
 

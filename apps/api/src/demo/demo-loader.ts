@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventStore } from '#event-store';
-import type { AppConfig } from '../config/app-config.js';
+import type { AppConfig } from '#runtime';
 import { APP_CONFIG } from '../infrastructure/tokens.js';
 import { LinkResponseCommand, RecordStatementCommand } from '../statements/commands/statement-commands.js';
 import { StatementMutations } from '../statements/statement-mutations.js';

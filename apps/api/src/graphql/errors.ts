@@ -6,9 +6,11 @@ import {
   ValidationPipe,
   type ValidationError as ClassValidatorError,
 } from '@nestjs/common';
+import type { ArgumentsHost } from '@nestjs/common';
 import type { GqlExceptionFilter } from '@nestjs/graphql';
+import type { FastifyReply } from 'fastify';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { DomainError, StatementConflictError, ValidationError } from '#domain';
+import { DomainError, StatementConflictError, ValidationError, canonicalId } from '#domain';
 import { InvalidArgumentError } from '#read-model';
 
 /** Error codes of DESIGN §8 (extensions.code). */
@@ -47,6 +49,20 @@ function flatten(errors: ClassValidatorError[], path = ''): { field: string; rea
   });
 }
 
+/**
+ * Statement ids (the `id` and `respondsTo` arguments, the `input` argument's `id`) in their canonical form before they
+ * reach the domain: a UUID in lower case, so `ABC…` and `abc…` name one statement (libs/domain `canonicalId`).
+ */
+function canonicalIds(value: unknown, metadata: ArgumentMetadata): unknown {
+  if (metadata.data === 'id' || metadata.data === 'respondsTo') return canonicalId(value);
+  // the `input` argument only: other parameters (a field resolver's parent) are not client input
+  if (metadata.data === 'input' && typeof value === 'object' && value !== null && 'id' in value) {
+    const input = value as { id: unknown };
+    input.id = canonicalId(input.id);
+  }
+  return value;
+}
+
 /** Nest's ValidationPipe, reporting failures as InputValidationError with full field paths. */
 export class InputValidationPipe extends ValidationPipe {
   constructor() {
@@ -60,7 +76,7 @@ export class InputValidationPipe extends ValidationPipe {
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     try {
-      return await super.transform(value, metadata);
+      return canonicalIds(await super.transform(value, metadata), metadata);
     } catch (error) {
       if (error instanceof InputValidationError && metadata.data) throw error.prefixed(metadata.data);
       throw error;
@@ -79,7 +95,26 @@ export class GraphQLErrorFilter implements GqlExceptionFilter {
 
   constructor(private readonly production: boolean) {}
 
-  catch(exception: unknown): GraphQLError {
+  catch(exception: unknown, host?: ArgumentsHost): GraphQLError | undefined {
+    const error = this.toGraphQLError(exception);
+    if (host?.getType() !== 'http') return error;
+    // A REST route (exports, the timeline page, probes) that threw: answer JSON with the code, echoing no input
+    // into markup (the body is JSON, served with nosniff), never leaving the request without an answer.
+    const code = typeof error.extensions.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR';
+    const status =
+      exception instanceof HttpException
+        ? exception.getStatus()
+        : (HTTP_STATUS_OF[code] ?? (code === 'INTERNAL_SERVER_ERROR' ? 500 : 400));
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    void reply
+      .code(status)
+      .header('x-content-type-options', 'nosniff')
+      .type('application/json; charset=utf-8')
+      .send({ error: code, reason: error.message });
+    return undefined;
+  }
+
+  private toGraphQLError(exception: unknown): GraphQLError {
     if (exception instanceof GraphQLError) return exception;
     if (exception instanceof InputValidationError) {
       const [first] = exception.problems;
@@ -120,6 +155,17 @@ export class GraphQLErrorFilter implements GqlExceptionFilter {
     });
   }
 }
+
+/** The HTTP status of an error code, for REST routes. */
+const HTTP_STATUS_OF: Record<string, number> = {
+  BAD_USER_INPUT: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  TIMEOUT: 503,
+  STORAGE_FULL: 507,
+};
 
 /** SQLite's "database or disk is full" (SQLITE_FULL), or the system's ENOSPC. */
 export function isStorageFull(error: unknown): error is Error {

@@ -43,8 +43,17 @@ export class StatementEventType {
   @Field(() => Int) revision!: number;
   @Field() type!: string;
   @Field(() => DateTimeScalar) recordedAt!: string;
-  @Field(() => String, { nullable: true }) recordedBy?: string;
-  @Field(() => JsonScalar) data!: unknown;
+  @Field(() => String, {
+    nullable: true,
+    description: 'the name of the key that recorded the event; null with a FORBIDDEN error below auditor',
+  })
+  recordedBy?: string;
+  @Field(() => JsonScalar, {
+    nullable: true,
+    description:
+      'the event data; null with a FORBIDDEN error below auditor (docs/SECURITY.md, access matrix)',
+  })
+  data!: unknown;
   @Field() hash!: string;
   @Field(() => String, { nullable: true }) prevHash?: string | null;
   @Field({ description: 'the stream the event belongs to (`statement-<id>` for statements)' })

@@ -12,9 +12,9 @@ import { EventStore } from '#event-store';
 import { ProjectionRunner } from '#projections';
 import { ReadModel, ReadModelUnusableError } from '#read-model';
 import { referenceData } from '#reference';
-import type { AppConfig } from '../config/app-config.js';
+import type { AppConfig } from '#runtime';
 import { Clock, IdGenerator, RandomIdGenerator, SystemClock } from './clock.js';
-import { openConfiguredEventStore } from './event-store-factory.js';
+import { openConfiguredEventStore } from '#runtime';
 import { APP_CONFIG, REFERENCE_DATA } from './tokens.js';
 
 /** Closes the stores when the application shuts down, after the projection loop has stopped. */

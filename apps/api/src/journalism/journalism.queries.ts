@@ -30,6 +30,12 @@ export class JournalismQueries {
     const slug = input.trim().toLowerCase();
     if (slug === '') throw badUserInput(field, 'must not be empty');
     if (slug.length > LIMITS.topic) throw badUserInput(field, `longer than ${LIMITS.topic} characters`);
+    // a topic that no statement can have (topics are slugs) is a mistake, not an empty timeline
+    if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(slug))
+      throw badUserInput(
+        field,
+        'not a topic slug: lower-case letters and digits in words joined by single hyphens (e.g. counter-terrorism)',
+      );
     return slug;
   }
 

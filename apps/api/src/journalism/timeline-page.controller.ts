@@ -1,9 +1,10 @@
 import { createReadStream, statSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ReadModel } from '#read-model';
+import { exportTimeline, ReadModel } from '#read-model';
 import { countryName } from '#reference';
 import { activityChartSvg } from './activity-chart.js';
 import { badParameterOf, param } from './http-errors.js';
@@ -13,7 +14,7 @@ import {
   errorPageHtml,
   TIMELINE_PAGE_CSS,
   TIMELINE_PAGE_SCRIPT,
-  timelinePageHtml,
+  timelinePageChunks,
 } from './timeline-page.js';
 
 /** TimelineJS's build folder (css, js, locale files), served as it is installed. */
@@ -65,9 +66,13 @@ export class TimelinePageController {
           ? this.readModel.countryTimeline(subject.key, request)
           : this.readModel.topicTimeline(subject.key, request);
       const chart = activityChartSvg(this.readModel.activity({ ...subject, ...range, interval: 'MONTH' }));
+      const data =
+        totalCount === 0 ? [] : exportTimeline(this.readModel, { ...subject, ...range }, 'timelinejs');
       return reply
         .type('text/html; charset=utf-8')
-        .send(timelinePageHtml({ title, query: search.toString(), totalCount, chart }));
+        .send(
+          Readable.from(timelinePageChunks({ title, query: search.toString(), totalCount, chart }, data)),
+        );
     } catch (error) {
       const bad = badParameterOf(error);
       if (bad === undefined) throw error;

@@ -2,8 +2,10 @@ import { escapeHtml } from '#read-model';
 
 /**
  * The HTML of the timeline page and its own script. Everything comes from this service: TimelineJS's
- * build under /assets/timelinejs/, the data from /exports/timeline.timelinejs.json; no inline script, so the
- * Content-Security-Policy can allow scripts from 'self' only.
+ * build under /assets/timelinejs/ and the page's script; the timeline's data is in the page itself, in a
+ * `<script type="application/json">` block that is data, not code, so the Content-Security-Policy can allow
+ * scripts from 'self' only, and a page fetched with a key (`COMMUNIQUE_PUBLIC_READS=false`) needs no second
+ * request that the browser could not send the key with.
  */
 
 export const CONTENT_SECURITY_POLICY = [
@@ -29,14 +31,14 @@ export interface TimelinePageModel {
   chart: string;
 }
 
-export function timelinePageHtml(page: TimelinePageModel): string {
+/**
+ * The page in chunks: the head, the TimelineJS JSON `data` (chunks as `exportTimeline` makes them) escaped for a
+ * script data block, and the tail. An empty timeline has no data block.
+ */
+export function* timelinePageChunks(page: TimelinePageModel, data: Iterable<string>): Generator<string> {
   const title = `Timeline: ${page.title} · Communiqué`;
   const dataUrl = `/exports/timeline.timelinejs.json?${page.query}`;
-  const body =
-    page.totalCount === 0
-      ? '<p class="empty">No statements on this timeline yet.</p>'
-      : `<div id="timeline-embed" data-source="${escapeHtml(dataUrl)}"></div>`;
-  return `<!doctype html>
+  yield `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -54,12 +56,32 @@ export function timelinePageHtml(page: TimelinePageModel): string {
 <a href="${escapeHtml(dataUrl)}">TimelineJS JSON</a></p>
 ${page.chart}
 </header>
-<main>${body}</main>
-<script src="/assets/timelinejs/js/timeline.js"></script>
+`;
+  if (page.totalCount === 0) {
+    yield '<main><p class="empty">No statements on this timeline yet.</p></main>\n';
+  } else {
+    yield '<main><div id="timeline-embed"></div></main>\n<script type="application/json" id="timeline-data">';
+    for (const chunk of data) yield jsonForScriptBlock(chunk);
+    yield '</script>\n';
+  }
+  yield `<script src="/assets/timelinejs/js/timeline.js"></script>
 <script src="/assets/timeline-page.js"></script>
 </body>
 </html>
 `;
+}
+
+/** The whole page as one string (for tests and small timelines). */
+export function timelinePageHtml(page: TimelinePageModel, data: Iterable<string> = []): string {
+  return [...timelinePageChunks(page, data)].join('');
+}
+
+/**
+ * JSON text made safe inside a `<script>` data block: `<`, `>` and `&` as `\u003c`, `\u003e`, `\u0026` (so no
+ * `</script>` or `<!--` can end or change the block), and U+2028/U+2029 escaped. The JSON means the same.
+ */
+export function jsonForScriptBlock(json: string): string {
+  return json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function errorPageHtml(status: number, message: string): string {
@@ -83,11 +105,11 @@ export function errorPageHtml(status: number, message: string): string {
 export const TIMELINE_PAGE_SCRIPT = `'use strict';
 (function () {
   var embed = document.getElementById('timeline-embed');
-  if (!embed || typeof TL === 'undefined') return;
-  fetch(embed.getAttribute('data-source'), { headers: { accept: 'application/json' } })
-    .then(function (response) {
-      if (!response.ok) throw new Error('the timeline data could not be loaded (' + response.status + ')');
-      return response.json();
+  var block = document.getElementById('timeline-data');
+  if (!embed || !block || typeof TL === 'undefined') return;
+  Promise.resolve()
+    .then(function () {
+      return JSON.parse(block.textContent);
     })
     .then(function (data) {
       window.timeline = new TL.Timeline('timeline-embed', data, {

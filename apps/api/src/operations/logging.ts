@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { LoggerService } from '@nestjs/common';
 import { pino, type Logger } from 'pino';
-import type { LogLevel } from '../config/app-config.js';
+import type { LogLevel } from '#runtime';
 
 /** The request id of the request being served, for log lines written outside Fastify's request logger. */
 export const requestContext = new AsyncLocalStorage<{ requestId: string }>();

@@ -13,7 +13,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EventStore, WrongExpectedRevisionError } from '#event-store';
 import { ProjectionRunner, lagInEvents, type ProjectionStatus } from '#projections';
-import type { AppConfig } from '../config/app-config.js';
+import type { AppConfig } from '#runtime';
 import { APP_CONFIG } from '../infrastructure/tokens.js';
 import { requestContext } from './logging.js';
 import { Metrics } from './metrics.js';

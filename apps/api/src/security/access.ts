@@ -3,9 +3,9 @@ import { Reflector } from '@nestjs/core';
 import { GqlExecutionContext, type GqlContextType } from '@nestjs/graphql';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
-import { bearerKey, findPrincipal, roleIncludes, type Principal, type Role } from './api-keys.js';
+import { bearerKey, findPrincipal, roleIncludes, type Principal, type Role } from '#runtime';
 import { proxiedBecause } from './http-gate.js';
-import type { SecurityConfig } from './security-config.js';
+import type { SecurityConfig } from '#runtime';
 
 /**
  * Who a GraphQL request is from, decided once per request from its `Authorization: Bearer <key>` header.

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
-import { parseApiKeys } from './api-keys.js';
+import { parseApiKeys } from '#runtime';
 import { authenticate, decideAccess, type RequestAuth } from './access.js';
-import type { SecurityConfig } from './security-config.js';
+import type { SecurityConfig } from '#runtime';
 
 const config = (overrides: Partial<SecurityConfig> = {}): SecurityConfig => ({
   apiKeys: parseApiKeys('rob:reader:reader-key-0123456789,eve:editor:editor-key-0123456789'),
@@ -25,6 +25,7 @@ const config = (overrides: Partial<SecurityConfig> = {}): SecurityConfig => ({
     maxMessageBytes: 65536,
   },
   rateLimit: { burst: 0, perSecond: 1 },
+  metrics: { host: '127.0.0.1' },
   ...overrides,
 });
 

@@ -14,10 +14,10 @@ import {
 } from 'graphql';
 import { defer, map, throwError, timeout, type Observable } from 'rxjs';
 import { authenticate, decideAccess, type RequestAuth } from './access.js';
-import { findPrincipal, bearerKey } from './api-keys.js';
+import { findPrincipal, bearerKey } from '#runtime';
 import { checkDocumentSize, refuseJsonDocument, validationRules } from './graphql-limits.js';
 import { rateLimitClient, TokenBuckets } from './rate-limit.js';
-import type { SecurityConfig } from './security-config.js';
+import type { SecurityConfig } from '#runtime';
 
 /**
  * The one gate every GraphQL document passes, whichever door it came through (HTTP POST, GET, a batch, a

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { buildSchema, GraphQLError } from 'graphql';
 import { GraphQLGate, OperationBudget, valuesIn } from './graphql-gate.js';
-import type { SecurityConfig } from './security-config.js';
+import type { SecurityConfig } from '#runtime';
 import { originAllowed, withCodes } from './websocket-door.js';
 
 const config = (overrides: Partial<SecurityConfig['limits']> = {}): SecurityConfig => ({
@@ -27,6 +27,7 @@ const config = (overrides: Partial<SecurityConfig['limits']> = {}): SecurityConf
     maxSubscriptionsPerConnection: 2,
     maxMessageBytes: 1024,
   },
+  metrics: { host: '127.0.0.1' },
 });
 
 const schema = buildSchema(`

@@ -16,7 +16,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { LIMITS } from '#domain';
-import type { LimitsConfig } from './security-config.js';
+import type { LimitsConfig } from '#runtime';
 
 /**
  * Limits on what one GraphQL document may ask for, as validation rules: they run once per distinct document

@@ -1,6 +1,6 @@
 import { buildSchema, parse, specifiedRules, validate, type ValidationRule } from 'graphql';
 import { limitsRule, withoutSuggestions } from './graphql-limits.js';
-import type { LimitsConfig } from './security-config.js';
+import type { LimitsConfig } from '#runtime';
 
 const schema = buildSchema(`
   type Item { id: ID!  children: [Item!]!  parent: Item }

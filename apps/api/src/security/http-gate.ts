@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError, getOperationAST, parse, type DocumentNode } from 'graphql';
-import { isLoopbackHost, type LimitsConfig } from './security-config.js';
+import { isLoopbackHost, type LimitsConfig } from '#runtime';
 
 /**
  * The HTTP door of GraphQL, as the GraphQL-over-HTTP specification describes it: which requests reach the

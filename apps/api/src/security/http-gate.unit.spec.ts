@@ -8,9 +8,9 @@ import {
   proxiedBecause,
   requestMediaTypeProblem,
 } from './http-gate.js';
-import { parseApiKeys } from './api-keys.js';
+import { parseApiKeys } from '#runtime';
 import { authenticateRequest, decideAccess } from './access.js';
-import type { SecurityConfig } from './security-config.js';
+import type { SecurityConfig } from '#runtime';
 
 describe('Accept negotiation', () => {
   it.each([
@@ -142,6 +142,7 @@ describe('proxied requests without keys', () => {
       maxSubscriptionsPerConnection: 20,
       maxMessageBytes: 65536,
     },
+    metrics: { host: '127.0.0.1' },
   };
   const local = { remoteAddress: '127.0.0.1' };
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { bearerKey, findPrincipal } from './api-keys.js';
+import { bearerKey, findPrincipal } from '#runtime';
 import { isGraphQLRoute, sendGraphQLError as graphqlError } from './http-gate.js';
-import type { RateLimitConfig, SecurityConfig } from './security-config.js';
+import type { RateLimitConfig, SecurityConfig } from '#runtime';
 
 /**
  * Token buckets in memory, one per client: `burst` tokens, refilled at `perSecond`. A request takes

@@ -8,7 +8,7 @@ import type WebSocket from 'ws';
 import { withErrorCode } from '../graphql/errors.js';
 import type { RequestAuth, SecureContext } from './access.js';
 import type { GraphQLGate } from './graphql-gate.js';
-import type { WebSocketConfig } from './security-config.js';
+import type { WebSocketConfig } from '#runtime';
 
 /**
  * The WebSocket door of `/graphql` (Mercurius's subscriptions, protocols `graphql-transport-ws` and the

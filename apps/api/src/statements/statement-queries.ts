@@ -12,7 +12,7 @@ import { ProjectionRunner } from '#projections';
 import { ReadModel, type TimelinePage, type TimelineRequest } from '#read-model';
 import type { StatementConnectionType } from '../graphql/statement.types.js';
 import { APP_CONFIG } from '../infrastructure/tokens.js';
-import type { AppConfig } from '../config/app-config.js';
+import type { AppConfig } from '#runtime';
 import { REFERENCE_DATA } from '../infrastructure/tokens.js';
 import { badUserInput } from '../graphql/errors.js';
 import { LIST_CAPS } from '../security/graphql-limits.js';

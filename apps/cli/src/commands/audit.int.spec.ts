@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { SqliteEventStore, merkleRoot } from '#event-store';
+import { SqliteEventStore, merkleRoot, type StoredEvent } from '#event-store';
 import { communique } from '../../../../test/support/cli.js';
 
 /** Nine events in three streams, interleaved in global order: a(0) b(0) c(0) a(1) b(1) c(1) a(2) b(2) c(2). */
@@ -147,6 +147,71 @@ describe('communique audit verify', () => {
       expect(result.stderr).toContain('no event store at');
     } finally {
       rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('fails naming the event when ONE byte of ANY stored column is changed (every column, in turn)', () => {
+    // position 5 is audit-b revision 1; the position itself is changed on the last event (9 -> 13), which
+    // keeps the log's order, so the broken event is the changed one; integers get one bit flipped (1 -> 3, 9 -> 13)
+    const columns = ['event_id', 'stream', 'type', 'data', 'metadata', 'hash', 'chain_hash', 'recorded_at'];
+    const pristine = join(dir, 'pristine.db');
+    copyFileSync(file, pristine);
+    const flipped = (text: string): string => {
+      const i = Math.floor(text.length / 2);
+      return text.slice(0, i) + String.fromCharCode(text.charCodeAt(i) ^ 1) + text.slice(i + 1);
+    };
+    const cases: [string, (db: Database.Database) => void, RegExp][] = [
+      ...columns.map((column): [string, (db: Database.Database) => void, RegExp] => [
+        column,
+        (db) => {
+          const row = db.prepare(`SELECT ${column} AS v FROM events WHERE position = 5`).get() as {
+            v: string;
+          };
+          db.prepare(`UPDATE events SET ${column} = ? WHERE position = 5`).run(flipped(row.v));
+        },
+        /broken at position 5: stream [^,]+, revision 1 \(event [^)]+\)/,
+      ]),
+      [
+        'revision',
+        (db) => db.exec('UPDATE events SET revision = 3 WHERE position = 5'),
+        /broken at position 5: stream audit-b, revision 3/,
+      ],
+      [
+        'position',
+        (db) => db.exec('UPDATE events SET position = 13 WHERE position = 9'),
+        /broken at position 13: stream audit-c, revision 2/,
+      ],
+    ];
+    for (const [column, change, named] of cases) {
+      copyFileSync(pristine, file);
+      tamper(file, change);
+      const result = communique(dir, ['audit', 'verify']);
+      expect([column, result.status]).toEqual([column, 1]);
+      expect([column, result.stderr]).toEqual([column, expect.stringMatching(named)]);
+    }
+  });
+
+  it('verifies a store written before hash version 2, stating the rule each event was checked under', () => {
+    const fixture = JSON.parse(
+      readFileSync(join(process.cwd(), 'test/fixtures/event-store/stored-hashes.json'), 'utf8'),
+    ) as { stored: (Omit<StoredEvent, 'position'> & { position: string })[] };
+    const old = mkdtempSync(join(tmpdir(), 'communique-audit-v1-'));
+    try {
+      const store = SqliteEventStore.open(join(old, 'events.db'));
+      store.importStored(fixture.stored.map((row) => ({ ...row, position: BigInt(row.position) })));
+      void store.close();
+      const result = communique(old, ['audit', 'verify']);
+      expect(result.stderr).not.toContain('FAILED');
+      expect(result.status).toBe(0);
+      expect(result.stdout).toContain(`events: ${fixture.stored.length}\n`);
+      expect(result.stdout).toContain(
+        `hash rules: 0 events checked under version 2 (id included), ${fixture.stored.length} under version 1`,
+      );
+      expect(communique(dir, ['audit', 'verify']).stdout).toContain(
+        'hash rules: 9 events checked under version 2 (id included), 0 under version 1',
+      );
+    } finally {
+      rmSync(old, { recursive: true, force: true });
     }
   });
 });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { describeBroken, verifyLog, type EventStore } from '#event-store';
 import { Progress } from '../progress.js';
+import { forTerminal } from '../terminal.js';
 import { openExistingEventStore, processEnvironment, progressTotal, type CliEnvironment } from '../stores.js';
 
 export function registerAudit(program: Command, environment: CliEnvironment = processEnvironment): void {
@@ -34,8 +35,12 @@ export async function auditVerify(store: EventStore): Promise<boolean> {
   console.log(`events: ${report.eventCount}`);
   console.log(`head position: ${report.headPosition}`);
   console.log(`merkle root: ${report.merkleRoot}`);
+  console.log(
+    `hash rules: ${report.hashVersions[2]} events checked under version 2 (id included), ` +
+      `${report.hashVersions[1]} under version 1 (written before version 2; the id is not hashed)`,
+  );
   if (report.broken) {
-    console.error(`communique audit verify: FAILED: ${describeBroken(report.broken)}`);
+    console.error(forTerminal(`communique audit verify: FAILED: ${describeBroken(report.broken)}`));
     return false;
   }
   console.log(

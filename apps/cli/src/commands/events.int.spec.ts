@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteEventStore } from '#event-store';
+import { LogVerifier, SqliteEventStore, readExportFile } from '#event-store';
 import { communique } from '../../../../test/support/cli.js';
 
 async function seed(file: string, streams: number, perStream: number): Promise<void> {
@@ -143,6 +143,64 @@ describe('communique events export / import', () => {
       expect(result.stderr).toContain(message);
       const verify = communique(target, ['audit', 'verify']);
       expect([name, verify.stderr]).toEqual([name, expect.stringContaining('no event store at')]);
+    }
+  });
+
+  it('refuses a file in which ANY byte of ANY field of an exported event was changed, naming the line', async () => {
+    const source = tempDir();
+    await seed(join(source, 'events.db'), 2, 2);
+    const backup = join(tempDir(), 'backup.ndjson');
+    expect(communique(source, ['events', 'export', '--out', backup]).status).toBe(0);
+    const bytes = readFileSync(backup);
+    // the third line of the file (stream backup-0, revision 1): where it starts and ends
+    const start = bytes.indexOf(0x0a, bytes.indexOf(0x0a) + 1) + 1;
+    const end = bytes.indexOf(0x0a, start);
+    const line = bytes.subarray(start, end).toString('utf8');
+    const fields = ['id', 'stream', 'revision', 'position', 'type', 'data', 'metadata', 'hash', 'chainHash'];
+    /** where each field's value sits in the line, in bytes: from after `"name":` to before the next `,"` */
+    const ranges = fields.map((field, i) => {
+      const from = Buffer.byteLength(line.slice(0, line.indexOf(`"${field}":`))) + field.length + 3;
+      const next = fields[i + 1];
+      const to =
+        next === undefined ? end - start - 1 : Buffer.byteLength(line.slice(0, line.indexOf(`,"${next}":`)));
+      return { field, from: start + from, to: start + to };
+    });
+    const flip = (at: number): Buffer => {
+      const copy = Buffer.from(bytes);
+      copy[at] ^= 0x01;
+      return copy;
+    };
+    /** what the import's first pass says of a file: the first refusal (a thrown error or a broken event) */
+    const firstRefusal = async (file: Buffer): Promise<string | undefined> => {
+      const verifier = new LogVerifier();
+      try {
+        for await (const { line: number, event } of readExportFile([file])) {
+          if (verifier.check(event)) return `line ${number}`;
+        }
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return undefined;
+    };
+
+    // in process, every byte of every field (and the keys and punctuation between them)
+    expect(await firstRefusal(bytes)).toBeUndefined();
+    for (let at = start; at < end; at++) {
+      const refusal = await firstRefusal(flip(at));
+      expect([at - start, refusal]).toEqual([at - start, expect.stringMatching(/^line 3(:|$)/)]);
+    }
+
+    // through the real CLI, one byte in the middle of each field: refused naming line 3, nothing stored
+    for (const { field, from, to } of ranges) {
+      expect([field, to > from]).toEqual([field, true]);
+      const file = join(tempDir(), `${field}.ndjson`);
+      writeFileSync(file, flip(Math.floor((from + to) / 2)));
+      const target = tempDir();
+      const result = communique(target, ['events', 'import', file]);
+      expect([field, result.status]).toEqual([field, 1]);
+      expect([field, result.stderr]).toEqual([field, expect.stringMatching(/ line 3: .*; nothing imported/)]);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      expect(communique(target, ['audit', 'verify']).stderr).toContain('no event store at');
     }
   });
 });

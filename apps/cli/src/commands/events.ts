@@ -1,17 +1,23 @@
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import {
+  DEFAULT_MAX_LINE_BYTES,
+  ExportLineError,
+  InvalidUtf8Error,
+  LineTooLongError,
   LogVerifier,
   describeBroken,
-  parseExportLine,
+  parseByteLimit,
+  readExportFile,
   toExportLine,
   type EventStore,
+  type LineLimits,
   type StoredEvent,
 } from '#event-store';
 import { Progress } from '../progress.js';
+import { forTerminal } from '../terminal.js';
 import { openExistingEventStore, processEnvironment, progressTotal, type CliEnvironment } from '../stores.js';
 
 const IMPORT_BATCH = 2000;
@@ -37,9 +43,17 @@ export function registerEvents(program: Command, environment: CliEnvironment = p
       'verify every hash and chain of the file, then store its events as they are (ids, metadata, hashes); ' +
         'only into an empty store, or one that holds the first events of the same file',
     )
-    .action(async (file: string) => {
+    .option('--max-line-bytes <n>', 'refuse a line longer than this (default COMMUNIQUE_MAX_LINE_BYTES)')
+    .action(async (file: string, options: { maxLineBytes?: string }) => {
       const config = environment.loadConfig();
-      const ok = await importEvents(() => environment.openEventStore(config), file);
+      const limits = {
+        maxLineBytes: parseByteLimit(
+          options.maxLineBytes,
+          '--max-line-bytes',
+          config.readerLimits.maxLineBytes,
+        ),
+      };
+      const ok = await importEvents(() => environment.openEventStore(config), file, limits);
       if (!ok) process.exitCode = 1;
     });
 }
@@ -74,37 +88,44 @@ export async function exportEvents(store: EventStore, out: string | undefined): 
   }
 }
 
-/** The file's events one by one, parsed (never the whole file in memory). */
-async function* readExport(file: string): AsyncIterable<{ line: number; event: StoredEvent }> {
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  let line = 0;
-  for await (const text of lines) {
-    line += 1;
-    if (text.trim() === '') continue;
-    yield { line, event: parseExportLine(text, line) };
-  }
-}
+/** The file's events one by one, parsed (never the whole file in memory; strict UTF-8, lines capped). */
+const readExport = (file: string, limits: LineLimits): AsyncIterable<{ line: number; event: StoredEvent }> =>
+  readExportFile(createReadStream(file), limits);
 
 /**
  * Verifies the whole file, then stores what the store does not hold yet (`importStored`), on any adapter.
  * The store is opened (by `open`) only once the file checks out, and closed here.
  */
-export async function importEvents(open: () => EventStore, file: string): Promise<boolean> {
+export async function importEvents(
+  open: () => EventStore,
+  file: string,
+  limits: LineLimits = { maxLineBytes: DEFAULT_MAX_LINE_BYTES },
+): Promise<boolean> {
   if (!existsSync(file)) throw new Error(`${file}: no such file`);
 
   // 1. verify the whole file before anything is stored
   const verifier = new LogVerifier();
   const verifying = new Progress('verifying', { unit: 'events' });
-  for await (const { line, event } of readExport(file)) {
-    const broken = verifier.check(event);
-    if (broken) {
-      verifying.finish();
-      console.error(
-        `communique events import: ${file} line ${line}: ${describeBroken(broken)}; nothing imported`,
-      );
-      return false;
+  const refuse = (message: string): false => {
+    verifying.finish();
+    console.error(forTerminal(`communique events import: ${file} ${message}; nothing imported`));
+    return false;
+  };
+  try {
+    for await (const { line, event } of readExport(file, limits)) {
+      const broken = verifier.check(event);
+      if (broken) return refuse(`line ${line}: ${describeBroken(broken)}`);
+      verifying.update(verifier.eventCount);
     }
-    verifying.update(verifier.eventCount);
+  } catch (error) {
+    if (
+      error instanceof ExportLineError ||
+      error instanceof LineTooLongError ||
+      error instanceof InvalidUtf8Error
+    ) {
+      return refuse(error.message);
+    }
+    throw error;
   }
   verifying.finish(verifier.eventCount);
   const report = verifier.report();
@@ -119,14 +140,16 @@ export async function importEvents(open: () => EventStore, file: string): Promis
     let imported = 0;
     let batch: StoredEvent[] = [];
     const storing = new Progress('importing', { unit: 'events', total: report.eventCount });
-    for await (const { line, event } of readExport(file)) {
+    for await (const { line, event } of readExport(file, limits)) {
       if (already < storedCount) {
         const next = await stored.next();
         if (next.done || !sameEvent(next.value, event, samePosition)) {
           storing.finish();
           console.error(
-            `communique events import: the store already holds ${storedCount} events and they are not the ` +
-              `first events of ${file} (line ${line} differs); import only into an empty store. Nothing imported.`,
+            forTerminal(
+              `communique events import: the store already holds ${storedCount} events and they are not the ` +
+                `first events of ${file} (line ${line} differs); import only into an empty store. Nothing imported.`,
+            ),
           );
           return false;
         }
@@ -144,8 +167,10 @@ export async function importEvents(open: () => EventStore, file: string): Promis
     if (already < storedCount) {
       storing.finish();
       console.error(
-        `communique events import: the store holds ${storedCount} events, more than the ${already} of ${file}; ` +
-          'import only into an empty store. Nothing imported.',
+        forTerminal(
+          `communique events import: the store holds ${storedCount} events, more than the ${already} of ${file}; ` +
+            'import only into an empty store. Nothing imported.',
+        ),
       );
       return false;
     }
@@ -153,7 +178,9 @@ export async function importEvents(open: () => EventStore, file: string): Promis
     imported += batch.length;
     const { seconds } = storing.finish(already + imported);
     if (imported === 0) {
-      console.log(`all ${report.eventCount} events of ${file} are already in the store; nothing imported`);
+      console.log(
+        forTerminal(`all ${report.eventCount} events of ${file} are already in the store; nothing imported`),
+      );
     } else {
       console.log(
         `imported ${imported} events${already > 0 ? ` (the first ${already} were already stored)` : ''} ` +

@@ -15,8 +15,9 @@ import {
   type TimelineExportRequest,
 } from '#read-model';
 import { referenceData } from '#reference';
-import { loadConfig } from '../../../api/src/config/app-config.js';
+import { loadConfig } from '#runtime';
 import { openEventStore } from '../stores.js';
+import { forTerminal } from '../terminal.js';
 
 /** A command-line argument that cannot be used; the message names the option. */
 export class ExportUsageError extends Error {
@@ -88,7 +89,9 @@ export async function exportTimelineCommand(
     readModel = ReadModel.open(config.readModelFile);
   } catch (error) {
     if (!(error instanceof ReadModelUnusableError)) throw error;
-    console.error(`communique export: ${error.message}; building a temporary read model from the log`);
+    console.error(
+      forTerminal(`communique export: ${error.message}; building a temporary read model from the log`),
+    );
     temporary = mkdtempSync(join(tmpdir(), 'communique-export-'));
     readModel = ReadModel.open(join(temporary, 'read-model.db'));
   }
@@ -122,7 +125,7 @@ export function registerExport(program: Command): void {
         await exportTimelineCommand(options);
       } catch (error) {
         if (!(error instanceof ExportUsageError)) throw error;
-        console.error(`communique export timeline: ${error.message}`);
+        console.error(forTerminal(`communique export timeline: ${error.message}`));
         process.exitCode = 2;
       }
     });

@@ -1,25 +1,31 @@
 import { writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
+import { parseByteLimit } from '#event-store';
 import { referenceData } from '#reference';
 import {
   DEFAULT_BATCH_SIZE,
   FORMAT_READERS,
   IMPORT_FORMATS,
   ImportFormatError,
+  InvalidUtf8Error,
+  LineTooLongError,
   importStatements,
   isImportFormat,
   openTextFile,
   type BatchCommit,
   type ImportReport,
 } from '#importers';
-import { loadConfig } from '../../../api/src/config/app-config.js';
+import { loadConfig } from '#runtime';
 import { Progress } from '../progress.js';
+import { forTerminal, jsonForTerminal } from '../terminal.js';
 import { openEventStore } from '../stores.js';
 
 interface ImportCommandOptions {
   format?: string;
   batchSize: string;
+  maxLineBytes?: string;
+  maxFieldBytes?: string;
   json?: boolean;
   progress: boolean;
 }
@@ -43,12 +49,20 @@ export function registerImport(program: Command): void {
         'statements appended, last position), then the "report" line',
     )
     .option('--no-progress', 'do not show progress on stderr')
+    .option(
+      '--max-line-bytes <n>',
+      'refuse a line (a CSV record) longer than this (default COMMUNIQUE_MAX_LINE_BYTES)',
+    )
+    .option(
+      '--max-field-bytes <n>',
+      'refuse a CSV field longer than this (default COMMUNIQUE_MAX_FIELD_BYTES)',
+    )
     .action(async (file: string, options: ImportCommandOptions) => {
       const started = performance.now();
       const report = await runImport(file, options);
       const seconds = (performance.now() - started) / 1000;
       if (options.json) writeJsonLine({ type: 'report', ...reportJson(report, file, seconds) });
-      else process.stdout.write(formatReport(report, file, seconds));
+      else process.stdout.write(forTerminal(formatReport(report, file, seconds)));
     });
 }
 
@@ -68,6 +82,23 @@ async function runImport(file: string, options: ImportCommandOptions): Promise<I
     throw new ImportCommandError(`cannot read ${file}: ${(error as Error).message}`);
   }
   const config = loadConfig();
+  let limits;
+  try {
+    limits = {
+      maxLineBytes: parseByteLimit(
+        options.maxLineBytes,
+        '--max-line-bytes',
+        config.readerLimits.maxLineBytes,
+      ),
+      maxFieldBytes: parseByteLimit(
+        options.maxFieldBytes,
+        '--max-field-bytes',
+        config.readerLimits.maxFieldBytes,
+      ),
+    };
+  } catch (error) {
+    throw new ImportCommandError((error as Error).message);
+  }
   let store;
   try {
     store = openEventStore(config);
@@ -81,7 +112,7 @@ async function runImport(file: string, options: ImportCommandOptions): Promise<I
   if (options.json) writeJsonLine({ type: 'start', file, format, batchSize });
   let committed = { batches: 0, statements: 0 };
   try {
-    const report = await importStatements(FORMAT_READERS[format](source.chunks), store, {
+    const report = await importStatements(FORMAT_READERS[format](source.chunks, limits), store, {
       reference: referenceData,
       recordedBy: `import:${basename(file)}`,
       batchSize,
@@ -101,7 +132,13 @@ async function runImport(file: string, options: ImportCommandOptions): Promise<I
         diskFullMessage(config.eventsFile, committed.batches, committed.statements),
       );
     }
-    if (error instanceof ImportFormatError) throw new ImportCommandError(`${file}: ${error.message}`);
+    if (
+      error instanceof ImportFormatError ||
+      error instanceof LineTooLongError ||
+      error instanceof InvalidUtf8Error
+    ) {
+      throw new ImportCommandError(`${file}: ${error.message}; the import stopped there`);
+    }
     if (
       (error as NodeJS.ErrnoException).code !== undefined &&
       (error as NodeJS.ErrnoException).syscall === 'read'
@@ -119,7 +156,7 @@ async function runImport(file: string, options: ImportCommandOptions): Promise<I
  * it names is committed, so the lines seen before a crash are a safe account of what is stored.
  */
 function writeJsonLine(value: Record<string, unknown>): void {
-  writeSync(process.stdout.fd, `${JSON.stringify(value)}\n`);
+  writeSync(process.stdout.fd, `${jsonForTerminal(value)}\n`);
 }
 
 /** A committed batch as a `--json` line. */

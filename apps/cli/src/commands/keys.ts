@@ -1,11 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import {
-  KEY_NAME_RULE,
-  ROLES,
-  createApiKey,
-  isKeyName,
-  type Role,
-} from '../../../api/src/security/api-keys.js';
+import { KEY_NAME_RULE, ROLES, createApiKey, isKeyName, type Role } from '#runtime';
 
 function keyName(value: string): string {
   if (!isKeyName(value)) throw new InvalidArgumentError(KEY_NAME_RULE);

@@ -9,10 +9,10 @@ import {
   firstDifference,
   moveIntoPlace,
 } from '#read-model';
-import type { AppConfig } from '../../../api/src/config/app-config.js';
-import { handoverFiles, runningApiPid, writeAtomically } from '../../../api/src/audit/read-model-handover.js';
+import { handoverFiles, runningApiPid, writeAtomically, type AppConfig } from '#runtime';
 import { Progress } from '../progress.js';
 import { openExistingEventStore, processEnvironment, progressTotal, type CliEnvironment } from '../stores.js';
+import { forTerminal } from '../terminal.js';
 
 /** How long to wait for a running API: to catch its read model up for the comparison, and to swap. */
 const API_WAIT_MS = 120_000;
@@ -48,8 +48,10 @@ export async function rebuild(config: AppConfig, store: EventStore, compare: boo
       const outcome = await compareWithLive(store, build, config.readModelFile, apiPid);
       if (outcome.difference !== undefined) {
         console.error(
-          `communique rebuild: the rebuilt read model differs from the live one at position ` +
-            `${outcome.position}: ${outcome.difference}; the live one is left as it is`,
+          forTerminal(
+            `communique rebuild: the rebuilt read model differs from the live one at position ` +
+              `${outcome.position}: ${outcome.difference}; the live one is left as it is`,
+          ),
         );
         return false;
       }
@@ -114,7 +116,11 @@ async function compareWithLive(
       [liveAt, difference] = live.transaction(() => {
         const at = live.checkpoint('statements');
         if (at !== build.checkpoint) return [at, undefined] as const;
-        const found = firstDifference(live, build.readModel);
+        // every table, the as-of index too (both files were written by the projection runner)
+        const found = firstDifference(live, build.readModel, [
+          ...ReadModel.tables,
+          ...ReadModel.logIndexTables,
+        ]);
         return [at, found === undefined ? undefined : describeDifference(found)] as const;
       });
     } finally {

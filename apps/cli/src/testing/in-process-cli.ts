@@ -5,8 +5,7 @@ import {
   type EventStore,
   type EventStoreDbClientApi,
 } from '#event-store';
-import { loadConfig } from '../../../api/src/config/app-config.js';
-import { statementUpcasters } from '../../../api/src/infrastructure/upcasters.js';
+import { loadConfig, statementUpcasters } from '#runtime';
 import { buildProgram } from '../program.js';
 import type { CliEnvironment } from '../stores.js';
 

@@ -33,7 +33,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '../event-store.js';
-import { canonicalJson, computeEventHash } from '../hash-chain.js';
+import { canonicalJson, computeEventHash, storedMetadata } from '../hash-chain.js';
 import {
   isStreamNotFound,
   isSystemEvent,
@@ -505,8 +505,9 @@ function chain(
 ): JSONEventData[] {
   let prevHash = previousHash;
   return events.map((event, index) => {
-    const metadata = { ...event.metadata, prevHash };
+    const metadata = storedMetadata(event.metadata, prevHash);
     const hash = computeEventHash({
+      id: event.id,
       stream,
       revision: current + 1 + index,
       type: event.type,

@@ -18,7 +18,7 @@ import {
   toWrongExpectedRevisionError,
 } from './client-mapping.js';
 import { EventStoreDbEventStore } from './eventstoredb-event-store.js';
-import { FakeEventStoreDbClient } from './fake-eventstoredb-client.js';
+import { FakeEventStoreDbClient } from '../testing/fake-eventstoredb-client.js';
 
 // The whole port contract, against a client faked at its public API. Small pages make reads cross pages.
 // EventStoreDB has no transaction across streams: appendToStreams is the port's loop, so the all-or-nothing

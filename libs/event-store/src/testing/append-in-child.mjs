@@ -5,7 +5,8 @@
 // Tests run from TypeScript sources without a build, and plain Node 20 cannot load .ts, so this script
 // transpiles the event-store sources (not specs, not testing/) with the TypeScript compiler into a private
 // folder under node_modules/.cache (so that `better-sqlite3` resolves) and imports them from there. The
-// sources import other libraries for types only, which transpiling erases. Prints the last AppendResult as
+// sources import other libraries for types only, which transpiling erases, except the canonical JSON of
+// #domain, transpiled beside them. Prints the last AppendResult as
 // JSON on stdout; exits non-zero with the error on stderr.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -22,7 +23,19 @@ const { file, stream, events, expectedRevision = 'any', oneByOne = false } = JSO
 
 mkdirSync(outDir, { recursive: true });
 try {
-  writeFileSync(join(outDir, 'package.json'), '{ "type": "module" }\n');
+  // the one value the event store takes from #domain is its canonical JSON (hash-chain.ts)
+  writeFileSync(
+    join(outDir, 'package.json'),
+    JSON.stringify({ type: 'module', imports: { '#domain': './domain-canonical-json.js' } }) + '\n',
+  );
+  const canonical = join(root, 'libs', 'domain', 'src', 'canonical-json.ts');
+  writeFileSync(
+    join(outDir, 'domain-canonical-json.js'),
+    ts.transpileModule(readFileSync(canonical, 'utf8'), {
+      fileName: 'canonical-json.ts',
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText,
+  );
   for (const name of readdirSync(sourceDir)) {
     if (!name.endsWith('.ts') || name.endsWith('.spec.ts')) continue;
     const { outputText } = ts.transpileModule(readFileSync(join(sourceDir, name), 'utf8'), {

@@ -2,6 +2,7 @@ import {
   EventStore,
   WrongExpectedRevisionError,
   computeEventHash,
+  storedMetadata,
   type AppendResult,
   type EventToAppend,
   type ExpectedRevision,
@@ -57,11 +58,19 @@ export class InMemoryEventStore extends EventStore {
       const prevHash = existing.at(-1)?.metadata.hash ?? null;
       const revision = existing.length;
       const data = JSON.parse(JSON.stringify(event.data)) as JsonObject;
-      const metadata = {
-        ...(JSON.parse(JSON.stringify(event.metadata)) as EventToAppend['metadata']),
+      const metadata = storedMetadata(
+        JSON.parse(JSON.stringify(event.metadata)) as EventToAppend['metadata'],
         prevHash,
-      };
-      const hash = computeEventHash({ stream, revision, type: event.type, data, metadata, prevHash });
+      );
+      const hash = computeEventHash({
+        id: event.id,
+        stream,
+        revision,
+        type: event.type,
+        data,
+        metadata,
+        prevHash,
+      });
       const recorded: RecordedEvent = {
         id: event.id,
         stream,

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EventStore, EventStoreDbEventStore, SqliteEventStore, UpcastingEventStore } from '#event-store';
-import type { AppConfig } from '../config/app-config.js';
+import type { AppConfig } from './app-config.js';
 import { statementUpcasters } from './upcasters.js';
 
 /**

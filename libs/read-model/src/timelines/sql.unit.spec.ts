@@ -1,4 +1,4 @@
-import { buildTimelineSql, counterFor } from './timeline-query.js';
+import { buildTimelineSql, counterFor } from './sql.js';
 
 describe('timeline counts', () => {
   const source = { table: 'country_entries', keyColumn: 'country', key: 'US' } as const;

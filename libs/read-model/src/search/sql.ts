@@ -1,8 +1,8 @@
 import { COUNTRY_ROLES, STATEMENT_KINDS, type CountryRole } from '#domain';
-import { InvalidArgumentError, InvalidCursorError } from './errors.js';
-import { sortKeyRange } from './partial-date.js';
-import { checkFirst, STATEMENT_COLUMNS } from './timeline-query.js';
-import type { SearchDocument, SearchRequest, StatementView } from './types.js';
+import { InvalidArgumentError, InvalidCursorError } from '../errors.js';
+import { sortKeyRange } from '../partial-date.js';
+import { checkFirst, STATEMENT_COLUMNS } from '../query-args.js';
+import type { SearchRequest } from '../types.js';
 
 /**
  * Full-text search over the `statement_search` FTS5 table. A user's query never reaches FTS5 as syntax: it is
@@ -48,21 +48,6 @@ export function toFtsQuery(query: string): string {
 
 function quote(text: string): string {
   return `"${text.replaceAll('"', '""')}"`;
-}
-
-/** The searchable text of a statement: what `putSearchDocument` stores. */
-export function searchDocumentOf(view: StatementView): SearchDocument {
-  const { name, role, organization } = view.speaker;
-  return {
-    recordedPosition: view.recordedPosition,
-    text: view.text,
-    speaker: [name, role, organization].filter((part) => part !== undefined && part !== '').join(' \n '),
-    sources: view.sources.map((source) => [source.outlet, source.url].filter(Boolean).join(' ')).join(' \n '),
-  };
-}
-
-export function sameSearchDocument(a: SearchDocument | undefined, b: SearchDocument): boolean {
-  return a !== undefined && a.text === b.text && a.speaker === b.speaker && a.sources === b.sources;
 }
 
 /** Search cursors are an offset into the ranked list (ranks are not stable keys: they move as documents come). */

@@ -1,7 +1,7 @@
 import type { StatementKind } from '#domain';
-import { InvalidArgumentError } from './errors.js';
-import { sortKeyRange } from './partial-date.js';
-import type { ActivityRequest, RelationsRequest } from './types.js';
+import { InvalidArgumentError } from '../errors.js';
+import { sortKeyRange } from '../partial-date.js';
+import type { ActivityRequest, RelationsRequest } from '../types.js';
 
 /**
  * SQL aggregates for dashboards, over the current rows of the timeline indexes. Each one walks one timeline's

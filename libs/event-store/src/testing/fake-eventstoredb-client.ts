@@ -18,7 +18,7 @@ import {
   type ReadRevision,
   type ResolvedEvent,
 } from '@eventstore/db-client';
-import type { EventStoreDbClientApi } from './eventstoredb-event-store.js';
+import type { EventStoreDbClientApi } from '../eventstoredb/eventstoredb-event-store.js';
 
 /** What a fake subscription was asked for, for tests to inspect. */
 export interface FakeSubscriptionRequest {

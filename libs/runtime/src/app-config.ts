@@ -1,5 +1,5 @@
 import { isAbsolute, join, resolve } from 'node:path';
-import { loadSecurityConfig, SecurityConfigError, type SecurityConfig } from '../security/security-config.js';
+import { loadSecurityConfig, SecurityConfigError, type SecurityConfig } from './security-config.js';
 
 /** The service's configuration, read once from the environment (DESIGN §10). */
 export interface AppConfig {
@@ -26,6 +26,12 @@ export interface AppConfig {
   replica: boolean;
   /** pino level of the service log (`COMMUNIQUE_LOG_LEVEL`); `COMMUNIQUE_LOG=silent` makes it `silent` */
   logLevel: LogLevel;
+  /**
+   * caps of the file readers (`communique import`, `events import`), in UTF-8 bytes:
+   * `COMMUNIQUE_MAX_LINE_BYTES` (one line, or one CSV record) and `COMMUNIQUE_MAX_FIELD_BYTES` (one CSV
+   * field); 1 MiB each
+   */
+  readerLimits: { maxLineBytes: number; maxFieldBytes: number };
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -103,6 +109,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     replica: flag(env, 'COMMUNIQUE_REPLICA', eventStore === 'eventstoredb'),
     readyMaxLag: integer(env, 'COMMUNIQUE_READY_MAX_LAG', 100, 0, Number.MAX_SAFE_INTEGER),
     logLevel: logLevel as LogLevel,
+    readerLimits: {
+      maxLineBytes: integer(env, 'COMMUNIQUE_MAX_LINE_BYTES', 1024 * 1024, 1, 256 * 1024 * 1024),
+      maxFieldBytes: integer(env, 'COMMUNIQUE_MAX_FIELD_BYTES', 1024 * 1024, 1, 256 * 1024 * 1024),
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ApiKeyConfigError, parseApiKeys, type ApiKeyEntry } from './api-keys.js';
 
 /** GraphQL limits (docs/SECURITY.md), each from an environment variable. */
@@ -40,6 +41,21 @@ export interface RateLimitConfig {
   perSecond: number;
 }
 
+/**
+ * Who may scrape `/metrics` (docs/SECURITY.md, "Metrics"). With `port` set, metrics are served only on their own
+ * listener at `host:port` and the main listener answers 404 for them; with `key` set, a scrape must send
+ * `Authorization: Bearer <key>`; with neither, the main listener answers them only while it listens on a
+ * loopback address and the request did not come through a proxy.
+ */
+export interface MetricsAccessConfig {
+  /** `COMMUNIQUE_METRICS_PORT`: a listener of its own for `/metrics` */
+  port?: number;
+  /** `COMMUNIQUE_METRICS_HOST`: the address of that listener (default 127.0.0.1) */
+  host: string;
+  /** `COMMUNIQUE_METRICS_KEY`: the bearer key a scrape must send, as its SHA-256 */
+  keySha256?: Buffer;
+}
+
 export interface SecurityConfig {
   apiKeys: ApiKeyEntry[];
   /** queries without a key (`COMMUNIQUE_PUBLIC_READS`) */
@@ -49,6 +65,7 @@ export interface SecurityConfig {
   limits: LimitsConfig;
   rateLimit: RateLimitConfig;
   ws: WebSocketConfig;
+  metrics: MetricsAccessConfig;
 }
 
 export class SecurityConfigError extends Error {
@@ -115,6 +132,33 @@ export function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(h);
 }
 
+/** The shortest metrics key accepted, as for API keys. */
+export const MIN_METRICS_KEY_LENGTH = 16;
+
+function metricsAccess(env: NodeJS.ProcessEnv): MetricsAccessConfig {
+  const rawPort = env.COMMUNIQUE_METRICS_PORT;
+  const port =
+    rawPort === undefined || rawPort === ''
+      ? undefined
+      : integer(env, 'COMMUNIQUE_METRICS_PORT', 0, 1, 65535);
+  const host = env.COMMUNIQUE_METRICS_HOST?.trim() || '127.0.0.1';
+  if (env.COMMUNIQUE_METRICS_HOST && port === undefined) {
+    throw new SecurityConfigError(
+      'COMMUNIQUE_METRICS_HOST',
+      'set only together with COMMUNIQUE_METRICS_PORT',
+    );
+  }
+  const key = env.COMMUNIQUE_METRICS_KEY;
+  if (key === undefined || key === '') return { port, host };
+  if (key.length < MIN_METRICS_KEY_LENGTH || /\s/.test(key)) {
+    throw new SecurityConfigError(
+      'COMMUNIQUE_METRICS_KEY',
+      `the key must be at least ${MIN_METRICS_KEY_LENGTH} characters, without spaces`,
+    );
+  }
+  return { port, host, keySha256: createHash('sha256').update(key).digest() };
+}
+
 export function loadSecurityConfig(env: NodeJS.ProcessEnv, host: string): SecurityConfig {
   let apiKeys: ApiKeyEntry[];
   try {
@@ -155,5 +199,6 @@ export function loadSecurityConfig(env: NodeJS.ProcessEnv, host: string): Securi
       ),
       maxMessageBytes: integer(env, 'COMMUNIQUE_WS_MAX_MESSAGE_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     },
+    metrics: metricsAccess(env),
   };
 }

@@ -1,18 +1,15 @@
 import { COUNTRY_ROLES, STATEMENT_KINDS, type CountryRole } from '#domain';
-import { decodeCursor } from './cursor.js';
-import { InvalidArgumentError } from './errors.js';
-import { sortKeyRange } from './partial-date.js';
-import type { TimelineRequest } from './types.js';
+import { decodeCursor } from '../cursor.js';
+import { InvalidArgumentError } from '../errors.js';
+import { sortKeyRange } from '../partial-date.js';
+import { checkAsOf, checkFirst, STATEMENT_COLUMNS, validAt } from '../query-args.js';
+import type { TimelineRequest } from '../types.js';
 
 /**
  * SQL for one timeline page and its count. The SQL text depends only on the *shape* of the request (which
  * filters are present, the order, as-of or current), never on values, so the prepared-statement cache stays
  * small; values go in positional parameters, pushed in the order their `?` appear in the text.
  */
-
-export const MAX_PAGE_SIZE = 100;
-/** `topics(first)` may ask for more: the list is small and dashboards show it whole. */
-export const MAX_TOPICS = 1000;
 
 export interface TimelineSource {
   table: 'country_entries' | 'topic_entries';
@@ -62,28 +59,6 @@ const ROLE_COLUMN: Record<CountryRole, string> = {
   TARGET: 'e.is_target',
   MENTIONED: 'e.is_mentioned',
 };
-
-export const STATEMENT_COLUMNS =
-  's.id, s.valid_from, s.version, s.status, s.recorded_position, s.recorded_at, s.updated_at, s.data';
-
-/** `alias` row valid at `asOf` (or current when undefined). */
-export function validAt(alias: string, asOf: bigint | undefined, params: unknown[]): string {
-  if (asOf === undefined) return `${alias}.valid_to IS NULL`;
-  params.push(asOf, asOf);
-  return `${alias}.valid_from <= ? AND (${alias}.valid_to IS NULL OR ${alias}.valid_to > ?)`;
-}
-
-export function checkAsOf(asOf: bigint | undefined): void {
-  if (asOf !== undefined && (typeof asOf !== 'bigint' || asOf < 0n)) {
-    throw new InvalidArgumentError('asOf', 'must be a non-negative position');
-  }
-}
-
-export function checkFirst(first: number, field = 'first', max = MAX_PAGE_SIZE): void {
-  if (!Number.isInteger(first) || first < 0 || first > max) {
-    throw new InvalidArgumentError(field, `must be an integer from 0 to ${max}`);
-  }
-}
 
 export function buildTimelineSql(source: TimelineSource, req: TimelineRequest): TimelineSql {
   checkFirst(req.first);

@@ -1,0 +1,132 @@
+import { withLazyCount } from '../query-args.js';
+import type { Sql } from '../sql.js';
+import type { Reader, StatementRow } from '../statement.js';
+import type {
+  ReadModelWrite,
+  SearchDocument,
+  SearchRequest,
+  StatementConnection,
+  StatementView,
+} from '../types.js';
+import { buildSearchSql, encodeSearchCursor, type SearchSql } from './sql.js';
+
+/**
+ * The question "which statements say this?": `statement_search`, an FTS5 table with one document per
+ * statement (its rowid the statement's `recorded_position`, which never changes) holding the current text,
+ * speaker and sources; status and the other filters come from the current `statements` row it joins. The
+ * projection writes a document only when one of those fields changes; `sql.ts` turns a user's words into a
+ * query that is never FTS syntax.
+ */
+export const SEARCH_TABLES = `
+CREATE VIRTUAL TABLE IF NOT EXISTS statement_search
+  USING fts5(text, speaker, sources, tokenize = 'unicode61 remove_diacritics 2');
+-- (status and valid_to since version 3: a search's status check and count read this index alone)
+CREATE INDEX IF NOT EXISTS statements_current_by_position
+  ON statements (recorded_position, status, valid_to) WHERE valid_to IS NULL;
+`;
+
+export const SEARCH_DEFERRED_INDEXES = ['statements_current_by_position'] as const;
+
+// ---- the projection's part ----
+
+/** The searchable text of a statement: what `putSearchDocument` stores. */
+export function searchDocumentOf(view: StatementView): SearchDocument {
+  const { name, role, organization } = view.speaker;
+  return {
+    recordedPosition: view.recordedPosition,
+    text: view.text,
+    speaker: [name, role, organization].filter((part) => part !== undefined && part !== '').join(' \n '),
+    sources: view.sources.map((source) => [source.outlet, source.url].filter(Boolean).join(' ')).join(' \n '),
+  };
+}
+
+export function sameSearchDocument(a: SearchDocument | undefined, b: SearchDocument): boolean {
+  return a !== undefined && a.text === b.text && a.speaker === b.speaker && a.sources === b.sources;
+}
+
+/** The document, only when text, speaker or sources change (most events touch none of them). */
+export function searchDocumentWrites(
+  before: StatementView | undefined,
+  after: StatementView,
+): ReadModelWrite[] {
+  const document = searchDocumentOf(after);
+  const previous = before && searchDocumentOf(before);
+  if (sameSearchDocument(previous, document)) return [];
+  return [{ type: 'putSearchDocument', document, replaces: previous !== undefined }];
+}
+
+// ---- writes ----
+
+export function putSearchDocument(sql: Sql, document: SearchDocument, replaces: boolean): void {
+  if (replaces) sql.run('DELETE FROM statement_search WHERE rowid = ?', document.recordedPosition);
+  sql.run(
+    'INSERT INTO statement_search (rowid, text, speaker, sources) VALUES (?, ?, ?, ?)',
+    document.recordedPosition,
+    document.text,
+    document.speaker,
+    document.sources,
+  );
+}
+
+/**
+ * Orders a batch's documents by rowid. FTS5 keeps a transaction's new entries in memory only while rowids
+ * grow; replacing a document out of order (a statement corrected after later ones were recorded) makes it
+ * write them all out first, which made such replacements cost over a millisecond each.
+ */
+export function inRowidOrder<T extends { document: SearchDocument }>(writes: Iterable<T>): T[] {
+  return [...writes].sort((a, b) => (a.document.recordedPosition < b.document.recordedPosition ? -1 : 1));
+}
+
+// ---- queries ----
+
+/**
+ * Statements whose text, speaker or sources match `query` (FTS5, bm25-ranked), with the timeline filters.
+ * Edges carry no roles. Cursors are offsets into the ranked list.
+ */
+export function search(read: Reader, req: SearchRequest): StatementConnection {
+  const { pageSql, pageParams, countSql, countParams, offset, ranked } = buildSearchSql(req);
+  const rows =
+    (ranked && rankedSearchRows(read.sql, ranked, offset, req.first + 1)) ??
+    read.sql.all<StatementRow>(pageSql, ...pageParams);
+  const edges = rows.slice(0, req.first).map((row, i) => ({
+    cursor: encodeSearchCursor(offset + i),
+    node: read.view(row),
+    roles: [],
+  }));
+  return withLazyCount(
+    { edges, hasNextPage: rows.length > req.first, endCursor: edges.at(-1)?.cursor ?? null },
+    () => Number(read.sql.get<{ total: bigint }>(countSql, ...countParams)?.total ?? 0n),
+  );
+}
+
+/**
+ * A search page ranked in the FTS index alone: the top documents (with room for retracted statements),
+ * then their statements by position, in rank order. Undefined when the room ran out before `count` rows
+ * were found (many retracted statements among the best matches): the caller then runs the joined query.
+ */
+function rankedSearchRows(
+  sql: Sql,
+  ranked: NonNullable<SearchSql['ranked']>,
+  offset: number,
+  count: number,
+): StatementRow[] | undefined {
+  const wanted = offset + count;
+  const limit = wanted + Math.ceil(wanted / 4) + 16;
+  const docs = sql.all<{ doc: bigint }>(ranked.rankSql, ranked.match, limit).map((row) => row.doc);
+  const positions = JSON.stringify(docs.map((doc) => Number(doc)));
+  const byPosition = new Map<bigint, StatementRow>();
+  for (const row of sql.all<StatementRow>(ranked.rowsSql, positions))
+    byPosition.set(row.recorded_position, row);
+  const listed: StatementRow[] = [];
+  for (const doc of docs) {
+    const row = byPosition.get(doc);
+    if (row !== undefined && (!ranked.activeOnly || row.status === 'ACTIVE')) listed.push(row);
+  }
+  if (listed.length < wanted && docs.length === limit) return undefined;
+  return listed.slice(offset, wanted);
+}
+
+export function explainSearch(sql: Sql, req: SearchRequest): string[] {
+  const { pageSql, pageParams } = buildSearchSql(req);
+  return sql.explain(pageSql, pageParams);
+}
