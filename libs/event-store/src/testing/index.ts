@@ -1,2 +1,3 @@
 export * from './event-store-contract.js';
 export * from './append-in-child-process.js';
+export * from './in-memory-event-store.js';
