@@ -2,7 +2,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 // Dependency direction (docs/adr/0003): apps -> libs; read-model, projections, event-store, importers ->
-// domain; domain -> nothing. Libraries import each other only through their public `#name` entry.
+// domain; statements (the application core) -> domain, event-store; importers, projections -> statements;
+// domain -> nothing. Libraries import each other only through their public `#name` entry.
 const appImports = ['**/apps/*', '**/apps/**'];
 // `#name` entries are exact paths (a leading # is a comment in the glob syntax of `patterns`).
 const restrict = (forbidden, message) => ({
@@ -54,6 +55,7 @@ export default tseslint.config(
         '#projections',
         '#read-model',
         '#importers',
+        '#statements',
         '@nestjs/*',
         'better-sqlite3',
         'node:fs',
@@ -65,21 +67,21 @@ export default tseslint.config(
   {
     files: ['libs/reference/**/*.ts'],
     rules: restrict(
-      ['#domain', '#event-store', '#projections', '#read-model', '#importers', '@nestjs/*'],
+      ['#domain', '#event-store', '#projections', '#read-model', '#importers', '#statements', '@nestjs/*'],
       'libs/reference is leaf data.',
     ),
   },
   {
     files: ['libs/event-store/**/*.ts'],
     rules: restrict(
-      ['#projections', '#read-model', '#importers', '@nestjs/*'],
+      ['#projections', '#read-model', '#importers', '#statements', '@nestjs/*'],
       'libs/event-store depends on #domain only.',
     ),
   },
   {
     files: ['libs/read-model/**/*.ts'],
     rules: restrict(
-      ['#projections', '#event-store', '#importers', '@nestjs/*'],
+      ['#projections', '#event-store', '#importers', '#statements', '@nestjs/*'],
       'libs/read-model depends on #domain only.',
     ),
   },
@@ -87,14 +89,21 @@ export default tseslint.config(
     files: ['libs/projections/**/*.ts'],
     rules: restrict(
       ['#importers', '@nestjs/*'],
-      'libs/projections depends on #domain, #event-store and #read-model.',
+      'libs/projections depends on #domain, #event-store, #read-model and #statements (its event codec).',
     ),
   },
   {
     files: ['libs/importers/**/*.ts'],
     rules: restrict(
       ['#projections', '#read-model', '@nestjs/*'],
-      'libs/importers depends on #domain, #reference and #event-store.',
+      'libs/importers depends on #domain, #reference, #event-store and #statements.',
+    ),
+  },
+  {
+    files: ['libs/statements/**/*.ts'],
+    rules: restrict(
+      ['#projections', '#read-model', '#importers', '@nestjs/*'],
+      'libs/statements is the framework-free application core: it depends on #domain and #event-store only.',
     ),
   },
   {

@@ -21,7 +21,7 @@ import { OperationsModule } from './operations/operations.module.js';
 import { retryWithBackoff } from './operations/retry.js';
 import { APP_CONFIG } from './infrastructure/tokens.js';
 import { statementCommandHandlers } from './statements/commands/statement-commands.js';
-import { StatementRepository } from './statements/statement.repository.js';
+import { statementCommandsProvider } from './statements/statement-commands.provider.js';
 import { StatementMutations } from './statements/statement-mutations.js';
 import { StatementQueries } from './statements/statement-queries.js';
 import { StatementResolver } from './statements/statement.resolver.js';
@@ -150,7 +150,7 @@ export class AppModule {
           provide: APP_INTERCEPTOR,
           useFactory: () => new QueryTimeLimit(config.security.limits.queryTimeoutMs),
         },
-        StatementRepository,
+        statementCommandsProvider,
         StatementQueries,
         StatementMutations,
         StatementResolver,
