@@ -16,15 +16,7 @@ import {
 import type { StoredEvent } from './audit.js';
 import { canonicalJson, computeChainHash, computeStoredEventHash, verifyEventHash } from './hash-chain.js';
 import { UpcasterRegistry } from './upcasting.js';
-import {
-  assertDistinctIds,
-  assertExpectedRevision,
-  assertStreamName,
-  checkEvent,
-  checkExpectedRevision,
-  findIdempotentRetry,
-  type StoredId,
-} from './append-rules.js';
+import * as rules from './append-rules.js';
 
 export interface SqliteEventStoreOptions {
   /** how long a write waits for another connection's write lock before failing with SQLITE_BUSY; 5000 */
@@ -140,7 +132,7 @@ interface StreamHead {
  */
 interface AppendContext {
   heads: Map<string, StreamHead>;
-  ids: Map<string, StoredId>;
+  ids: Map<string, rules.StoredId>;
   log?: { recordedFloor: string; chainHash: string | null; next: bigint };
 }
 
@@ -264,10 +256,10 @@ export class SqliteEventStore extends EventStore {
     options: { expectedRevision: ExpectedRevision },
   ): Promise<AppendResult> {
     this.assertOpen();
-    assertStreamName(stream);
-    assertExpectedRevision(options.expectedRevision);
+    rules.assertStreamName(stream);
+    rules.assertExpectedRevision(options.expectedRevision);
     const prepared = events.map(prepareEvent);
-    assertDistinctIds(stream, prepared);
+    rules.assertDistinctIds(stream, prepared);
     const [result] = this.appendTransaction([
       { stream, events: prepared, expected: options.expectedRevision },
     ]);
@@ -282,12 +274,12 @@ export class SqliteEventStore extends EventStore {
   override async appendToStreams(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
     this.assertOpen();
     const prepared = writes.map((write, index) => {
-      assertStreamName(write.stream);
-      assertExpectedRevision(write.expectedRevision);
+      rules.assertStreamName(write.stream);
+      rules.assertExpectedRevision(write.expectedRevision);
       if (!Array.isArray(write.events))
         throw new TypeError(`write ${index} (${write.stream}): events must be an array`);
       const events = write.events.map(prepareEvent);
-      assertDistinctIds(write.stream, events);
+      rules.assertDistinctIds(write.stream, events);
       return { stream: write.stream, events, expected: write.expectedRevision };
     });
     if (prepared.length === 0) return [];
@@ -304,7 +296,7 @@ export class SqliteEventStore extends EventStore {
       stream: string;
     })[])
       heads.set(row.stream, { revision: row.revision, position: row.position, hash: row.hash });
-    const ids = new Map<string, StoredId>();
+    const ids = new Map<string, rules.StoredId>();
     const eventIds = writes.flatMap((write) => write.events.map((event) => event.id));
     if (eventIds.length > 0) {
       for (const row of this.sql.byIds.all(JSON.stringify(eventIds)) as {
@@ -333,10 +325,10 @@ export class SqliteEventStore extends EventStore {
     const head = context.heads.get(stream);
     const current = head === undefined ? -1 : Number(head.revision);
 
-    const retried = findIdempotentRetry(stream, events, (id) => context.ids.get(id));
+    const retried = rules.findIdempotentRetry(stream, events, (id) => context.ids.get(id));
     if (retried) return { ...retried, written: false };
 
-    checkExpectedRevision(stream, expected, current);
+    rules.checkExpectedRevision(stream, expected, current);
     if (events.length === 0) return { nextRevision: current, position: head?.position ?? 0n, written: false };
 
     const log = (context.log ??= this.readLogHead());
@@ -699,7 +691,7 @@ class SqliteSubscription implements Subscription, AsyncIterator<RecordedEvent> {
 
 /** The port's checks (append-rules.ts), then the event serialised once: data and metadata as canonical JSON. */
 function prepareEvent(event: EventToAppend, index: number): PreparedEvent {
-  const { id, type, data, metadata, recordedAt } = checkEvent(event, index);
+  const { id, type, data, metadata, recordedAt } = rules.checkEvent(event, index);
   const dataJson = canonicalJson(data);
   const [metadataBefore, metadataAfter] = membersAroundPrevHash(metadata);
   return { id, type, dataJson, metadataBefore, metadataAfter, recordedAt };

@@ -16,14 +16,15 @@ const OTHER_ID = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 
 const input: StatementInput = {
-  occurredOn: '2019-05-16',
-  speaker: { name: 'Wang Yi', role: 'State Councilor', country: 'CN' },
-  targets: ['TUR'],
-  topics: ['xinjiang'],
-  cameoCode: '112',
-  text: 'We firmly oppose interference in internal affairs.',
-  attribution: 'PARAPHRASE',
-  sources: [{ url: 'https://www.fmprc.gov.cn/eng/' }],
+  occurredOn: '2021-03-25',
+  speaker: { name: 'Mevlüt Çavuşoğlu', role: 'Foreign Minister', country: 'TUR' },
+  targets: ['China'],
+  mentions: ['US'],
+  topics: ['trade', 'vaccines'],
+  kind: 'CONSULT',
+  text: 'We discussed vaccine deliveries and trade with our Chinese counterpart.',
+  attribution: 'READOUT',
+  sources: [{ url: 'https://www.mfa.gov.tr/', outlet: 'MFA Türkiye' }],
 };
 const record = (id = ID): StatementCommand => ({ type: 'RecordStatement', id, input });
 const tag = (topics: string[]): StatementCommand => ({ type: 'TagStatement', id: ID, topics });

@@ -32,15 +32,7 @@ import {
   type Subscription,
 } from '../event-store.js';
 import { canonicalJson, computeEventHash } from '../hash-chain.js';
-import {
-  assertDistinctIds,
-  assertExpectedRevision,
-  assertStreamName,
-  checkEvent,
-  checkExpectedRevision,
-  findIdempotentRetry,
-  type StoredId,
-} from '../append-rules.js';
+import * as rules from '../append-rules.js';
 import {
   isStreamNotFound,
   isSystemEvent,
@@ -192,20 +184,20 @@ export class EventStoreDbEventStore extends EventStore {
     options: { expectedRevision: ExpectedRevision },
   ): Promise<AppendResult> {
     this.assertOpen();
-    assertStreamName(stream, RULES);
+    rules.assertStreamName(stream, RULES);
     const expected = options.expectedRevision;
-    assertExpectedRevision(expected);
+    rules.assertExpectedRevision(expected);
     const prepared = events.map(prepareEvent);
-    assertDistinctIds(stream, prepared);
+    rules.assertDistinctIds(stream, prepared);
 
     let conflict: unknown;
     for (let attempt = 0; attempt < this.options.maxAppendAttempts; attempt++) {
       const stored = await collect(this.readStream(stream));
-      const retried = findIdempotentRetry(stream, prepared, storedIds(stream, prepared, stored));
+      const retried = rules.findIdempotentRetry(stream, prepared, storedIds(stream, prepared, stored));
       if (retried) return retried;
       const last = stored.at(-1);
       const current = last?.revision ?? -1;
-      checkExpectedRevision(stream, expected, current);
+      rules.checkExpectedRevision(stream, expected, current);
       if (prepared.length === 0) return { nextRevision: current, position: last?.position ?? 0n };
 
       const data = chain(stream, prepared, current, last?.metadata.hash ?? null);
@@ -512,9 +504,9 @@ function storedIds(
   stream: string,
   events: readonly PreparedEvent[],
   stored: readonly RecordedEvent[],
-): (id: string) => StoredId | undefined {
+): (id: string) => rules.StoredId | undefined {
   const ids = new Set(events.map((event) => event.id));
-  const byId = new Map<string, StoredId>();
+  const byId = new Map<string, rules.StoredId>();
   for (const event of stored) {
     if (!ids.has(event.id)) continue;
     const { revision, position, type } = event;
@@ -525,7 +517,7 @@ function storedIds(
 
 /** The port's checks (append-rules.ts), then data and metadata as they will read back from the server. */
 function prepareEvent(event: EventToAppend, index: number): PreparedEvent {
-  const checked = checkEvent(event, index, RULES);
+  const checked = rules.checkEvent(event, index, RULES);
   const where = `event ${index} (${checked.id})`;
   const data = toJsonObject(checked.data, `${where} data`);
   return {

@@ -13,15 +13,7 @@ import {
   type Subscription,
 } from '../event-store.js';
 import { canonicalJson, computeEventHash } from '../hash-chain.js';
-import {
-  assertDistinctIds,
-  assertExpectedRevision,
-  assertStreamName,
-  checkEvent,
-  checkExpectedRevision,
-  findIdempotentRetry,
-  type StoredId,
-} from '../append-rules.js';
+import * as rules from '../append-rules.js';
 
 interface PreparedEvent {
   id: string;
@@ -64,12 +56,12 @@ export class InMemoryEventStore extends EventStore {
   /** All writes or none: every check runs on each write in turn, and a failure removes what the batch stored. */
   override async appendToStreams(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
     const prepared = writes.map((write, index) => {
-      assertStreamName(write.stream);
-      assertExpectedRevision(write.expectedRevision);
+      rules.assertStreamName(write.stream);
+      rules.assertExpectedRevision(write.expectedRevision);
       if (!Array.isArray(write.events))
         throw new TypeError(`write ${index} (${write.stream}): events must be an array`);
       const events = write.events.map(prepareEvent);
-      assertDistinctIds(write.stream, events);
+      rules.assertDistinctIds(write.stream, events);
       return { write, events };
     });
     const logLength = this.log.length;
@@ -90,10 +82,10 @@ export class InMemoryEventStore extends EventStore {
 
   private appendOne({ stream, expectedRevision }: StreamWrite, events: PreparedEvent[]): AppendResult {
     const existing = this.streams.get(stream) ?? [];
-    const retried = findIdempotentRetry(stream, events, (id) => this.storedId(id));
+    const retried = rules.findIdempotentRetry(stream, events, (id) => this.storedId(id));
     if (retried) return retried;
     const actual = existing.length - 1;
-    checkExpectedRevision(stream, expectedRevision, actual);
+    rules.checkExpectedRevision(stream, expectedRevision, actual);
     if (events.length === 0) return { nextRevision: actual, position: existing.at(-1)?.position ?? 0n };
 
     for (const event of events) {
@@ -120,7 +112,7 @@ export class InMemoryEventStore extends EventStore {
     return { nextRevision: existing.length - 1, position: existing.at(-1)?.position ?? 0n };
   }
 
-  private storedId(id: string): StoredId | undefined {
+  private storedId(id: string): rules.StoredId | undefined {
     const event = this.byId.get(id);
     if (event === undefined) return undefined;
     const { stream, revision, position, type } = event;
@@ -216,7 +208,7 @@ class InMemorySubscription implements Subscription {
 
 /** The port's checks (append-rules.ts), then plain-JSON copies of data and metadata, as a store keeps them. */
 function prepareEvent(event: EventToAppend, index: number): PreparedEvent {
-  const checked = checkEvent(event, index);
+  const checked = rules.checkEvent(event, index);
   const dataJson = canonicalJson(checked.data);
   canonicalJson(checked.metadata); // rejects what no store can keep (NaN, bigint, class instances, ...)
   return {

@@ -1,12 +1,12 @@
-import type {
-  AddStatementSource,
-  CorrectStatement,
-  LinkResponse,
-  RecordStatement,
-  RestoreStatement,
-  RetractStatement,
-  TagStatement,
-  UntagStatement,
+import {
+  type AddStatementSource,
+  type CorrectStatement,
+  type LinkResponse,
+  type RecordStatement,
+  type RestoreStatement,
+  type RetractStatement,
+  type TagStatement,
+  type UntagStatement,
 } from '#domain';
 import { StatementMutation, statementCommandHandler } from './statement-command.js';
 
