@@ -127,11 +127,17 @@ const shaped =
     required.every((key) => value[key] !== undefined) &&
     Object.entries(checks).every(([key, check]) => value[key] === undefined || check(value[key]));
 
-const isSpeaker = (value: unknown): value is Speaker =>
-  shaped({ name: isString, role: isString, country: isString, organization: isString }, ['name'])(value);
-const isPlace = (value: unknown): value is Place => shaped({ city: isString, country: isString }, [])(value);
-const isSource = (value: unknown): value is Source =>
-  shaped({ url: isString, outlet: isString, publishedAt: isString, via: isString }, ['url'])(value);
+// the checks are made once, here: decoding runs for every event a rebuild reads
+const speakerShape = shaped({ name: isString, role: isString, country: isString, organization: isString }, [
+  'name',
+]);
+const placeShape = shaped({ city: isString, country: isString }, []);
+const sourceShape = shaped({ url: isString, outlet: isString, publishedAt: isString, via: isString }, [
+  'url',
+]);
+const isSpeaker = (value: unknown): value is Speaker => speakerShape(value);
+const isPlace = (value: unknown): value is Place => placeShape(value);
+const isSource = (value: unknown): value is Source => sourceShape(value);
 
 /** The check of every field of a statement: a new field is a compile error here until it is checked. */
 const FIELD_CHECKS: { [K in keyof StatementFields]-?: Check } = {
@@ -162,14 +168,13 @@ const REQUIRED_FIELDS: readonly (keyof StatementFields)[] = [
   'sources',
 ];
 
+const statementShape = shaped(FIELD_CHECKS, REQUIRED_FIELDS);
+const changesShape = shaped(FIELD_CHECKS, []);
+
 function isStatement(value: unknown): value is Statement {
-  return isRecord(value) && typeof value.id === 'string' && shaped(FIELD_CHECKS, REQUIRED_FIELDS)(value);
+  return isRecord(value) && typeof value.id === 'string' && statementShape(value);
 }
 
 function isChanges(value: unknown): value is Partial<StatementFields> {
-  return (
-    isRecord(value) &&
-    Object.keys(value).every((key) => key in FIELD_CHECKS) &&
-    shaped(FIELD_CHECKS, [])(value)
-  );
+  return isRecord(value) && Object.keys(value).every((key) => key in FIELD_CHECKS) && changesShape(value);
 }
