@@ -1,26 +1,9 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
 import { ConfigError } from '../../api/src/config/app-config.js';
-import { registerServe } from './commands/serve.js';
-import { ImportCommandError, registerImport } from './commands/import.js';
-import { registerKeys } from './commands/keys.js';
-import { registerExport } from './commands/export.js';
-import { registerAudit } from './commands/audit.js';
-import { registerEvents } from './commands/events.js';
-import { registerRebuild } from './commands/rebuild.js';
+import { ImportCommandError } from './commands/import.js';
+import { buildProgram } from './program.js';
 
-const program = new Command()
-  .name('communique')
-  .description('Communiqué: an event-sourced timeline of what governments say to and about each other.');
-
-// Each verb lives in commands/<verb>.ts and registers itself here (DESIGN §10).
-registerServe(program);
-registerImport(program);
-registerKeys(program);
-registerExport(program);
-registerAudit(program);
-registerEvents(program);
-registerRebuild(program);
+const program = buildProgram();
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

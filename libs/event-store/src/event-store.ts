@@ -1,4 +1,6 @@
 import type { EventMetadata } from '#domain';
+import type { StoredEvent } from './audit.js';
+import { canonicalJson, computeChainHash, computeStoredEventHash } from './hash-chain.js';
 
 /** Global log position: bigint, strictly increasing, 1 for the first event ever stored. */
 export type Position = bigint;
@@ -102,8 +104,39 @@ export interface StreamWrite {
   expectedRevision: ExpectedRevision;
 }
 
+/**
+ * What an adapter can do cheaply, so that callers choose their path by asking the port, never by testing
+ * the adapter's class (DESIGN §5). Every method of the port works on every adapter; these say how.
+ */
+export interface EventStoreCapabilities {
+  /**
+   * `readStored` hands out the global chain hash the store wrote with each event (SQLite `chain_hash`).
+   * False: the chain is computed from the read order when the log is read from its start (EventStoreDB).
+   */
+  storedChainHash: boolean;
+  /** `importStored` keeps the positions it is given (SQLite); false: the store assigns new ones, in order */
+  keepsImportedPositions: boolean;
+  /**
+   * `positionAt` answers from an index of the store. False: it reads the log from the start, and a caller
+   * with another recorded-time index (the read model's) should ask that one first.
+   */
+  indexedPositionAt: boolean;
+  /** `countEventsAfter` answers from an index without reading the events (it is still bounded) */
+  indexedCount: boolean;
+}
+
 /** The event store port (DESIGN §5). An abstract class so Nest can use it as a DI token. */
 export abstract class EventStore {
+  /** Defaults: nothing is indexed, nothing stored beyond the events. Adapters say what they do better. */
+  get capabilities(): EventStoreCapabilities {
+    return {
+      storedChainHash: false,
+      keepsImportedPositions: false,
+      indexedPositionAt: false,
+      indexedCount: false,
+    };
+  }
+
   abstract appendToStream(
     stream: string,
     events: EventToAppend[],
@@ -133,10 +166,143 @@ export abstract class EventStore {
   abstract subscribeToAll(options?: SubscribeOptions): Subscription;
   /** position of the last stored event, 0n for an empty store */
   abstract headPosition(): Promise<Position>;
+
+  /**
+   * How many events the log holds after `after` (exclusive; 0n: the whole log), counting at most `atMost`:
+   * the answer is min(actual, atMost), a safe integer whatever the adapter's positions are (EventStoreDB's
+   * count bytes). Lag, progress totals and "is the store empty" ask this, never `head - checkpoint`.
+   * This default reads the events (at most `atMost` of them); an adapter with an index overrides it.
+   */
+  async countEventsAfter(after: Position = 0n, atMost: number = Number.MAX_SAFE_INTEGER): Promise<number> {
+    assertAtMost(atMost);
+    let count = 0;
+    if (atMost === 0) return 0;
+    for await (const _event of this.readAll({ fromPosition: after, maxCount: atMost })) count += 1;
+    return count;
+  }
+
+  /**
+   * The current revision of each of `streams` that holds events (streams without events are absent), when
+   * the store can tell without reading the streams: lets a bulk writer skip reading streams that do not exist
+   * yet. This default answers undefined ("cannot tell at once: read the streams you need"); the SQLite
+   * adapter answers with one query, the EventStoreDB adapter with one one-event read per stream.
+   */
+  async streamRevisions(_streams: readonly string[]): Promise<Map<string, number> | undefined> {
+    return undefined;
+  }
+
+  /**
+   * The log exactly as stored, in global order, for `audit verify` and `events export`: each event's
+   * canonical `data` and `metadata` texts (metadata with `prevHash`, without `hash`), its stored hash, and
+   * the global chain hash. No upcasting (an upcasting wrapper hands this through to the store it wraps).
+   *
+   * This default reads `readAll` and writes each event's canonical texts; since the hash is recomputed
+   * from them by the verifier, a changed byte still shows. The global chain is computed from the read order
+   * (`computeChainHash`) when reading from the start, and null when starting after a position (the chain
+   * before it is unknown). An adapter that stores the chain (`capabilities.storedChainHash`) overrides it.
+   */
+  async *readStored(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
+    let chainHash: string | null = null;
+    const fromStart = (options.fromPosition ?? 0n) === 0n;
+    for await (const event of this.readAll(options)) {
+      const { hash, upcastFrom: _upcastFrom, ...metadata } = event.metadata;
+      if (fromStart) chainHash = computeChainHash(chainHash, event.position, hash);
+      yield {
+        id: event.id,
+        stream: event.stream,
+        revision: event.revision,
+        position: event.position,
+        type: event.type,
+        data: canonicalJson(event.data),
+        metadata: canonicalJson(metadata),
+        hash,
+        chainHash: fromStart ? chainHash : null,
+      };
+    }
+  }
+
+  /**
+   * Stores events exactly as given (ids, streams, revisions, types, data, metadata and hashes kept; the
+   * order kept), after the events already stored: the restore side of `events import`, which verifies the
+   * whole file with `LogVerifier` first. Each event's revision must follow its stream's head. Positions are
+   * kept where the store can (`capabilities.keepsImportedPositions`); elsewhere the store gives new ones in
+   * the same order, so the Merkle root over the event hashes is unchanged.
+   *
+   * This default appends each run of consecutive events of one stream with the exact expected revision.
+   * The hash chain is the store's to compute, so before appending it checks that the store will compute the
+   * given hashes (each event's hash matches its texts, and its `prevHash` is the hash of the stream's
+   * head), and after appending it reads them back. It is not atomic across runs: a failure leaves the runs
+   * before it stored, and a second import of the same file continues after them.
+   */
+  async importStored(events: readonly StoredEvent[]): Promise<void> {
+    let index = 0;
+    while (index < events.length) {
+      const stream = events[index].stream;
+      let end = index + 1;
+      while (end < events.length && events[end].stream === stream) end += 1;
+      const run = events.slice(index, end);
+      const first = run[0].revision;
+      for (let i = 1; i < run.length; i++) {
+        if (run[i].revision !== first + i) {
+          throw new Error(
+            `event ${run[i].id} (stream ${stream}, revision ${run[i].revision}): the stream's next revision is ${first + i}`,
+          );
+        }
+      }
+      let prevHash: string | null = null;
+      if (first > 0) {
+        for await (const head of this.readStream(stream, { fromRevision: first - 1, maxCount: 1 })) {
+          prevHash = head.metadata.hash;
+        }
+      }
+      for (const event of run) {
+        const where = `event ${event.id} (stream ${stream}, revision ${event.revision})`;
+        const metadata = JSON.parse(event.metadata) as { prevHash?: unknown };
+        if (metadata.prevHash !== prevHash) {
+          throw new Error(`${where}: its prevHash does not link to the stream's stored head`);
+        }
+        const hash = computeStoredEventHash(
+          stream,
+          event.revision,
+          event.type,
+          event.data,
+          event.metadata,
+          prevHash,
+        );
+        if (hash !== event.hash) throw new Error(`${where}: its content does not match its hash`);
+        prevHash = hash;
+      }
+      const toAppend = run.map((event): EventToAppend => {
+        const { prevHash: _prevHash, ...metadata } = JSON.parse(event.metadata) as Record<string, unknown>;
+        return {
+          id: event.id,
+          type: event.type,
+          data: JSON.parse(event.data) as object,
+          metadata: metadata as EventToAppend['metadata'],
+        };
+      });
+      await this.appendToStream(stream, toAppend, {
+        expectedRevision: first === 0 ? 'no_stream' : first - 1,
+      });
+      let i = 0;
+      for await (const stored of this.readStream(stream, { fromRevision: first, maxCount: run.length })) {
+        if (stored.id !== run[i].id || stored.metadata.hash !== run[i].hash) {
+          throw new Error(
+            `event ${run[i].id} (stream ${stream}, revision ${run[i].revision}): the store computed hash ` +
+              `${stored.metadata.hash} for it, not the imported ${run[i].hash}`,
+          );
+        }
+        i += 1;
+      }
+      index = end;
+    }
+  }
+
   /**
    * The last position recorded at or before `recordedAt` (an ISO-8601 instant), 0n when none: the log as it
-   * stood at that moment is `readAll` up to it. This default reads the log from the start; adapters override
-   * it with an index lookup.
+   * stood at that moment is `readAll` up to it. This default reads the log from the start
+   * (`capabilities.indexedPositionAt` false); adapters with an index override it, and callers that keep
+   * their own recorded-time index (the read model's) ask that one when the store has none.
    */
   async positionAt(recordedAt: string): Promise<Position> {
     const at = Date.parse(recordedAt);
@@ -151,4 +317,33 @@ export abstract class EventStore {
     return found;
   }
   abstract close(): Promise<void>;
+}
+
+function assertAtMost(atMost: number): void {
+  if (!(Number.isSafeInteger(atMost) && atMost >= 0)) {
+    throw new RangeError(`atMost must be an integer >= 0, got ${atMost}`);
+  }
+}
+
+/**
+ * A recorded-time → position index kept outside the store: the read model's as-of index (DESIGN §6), which
+ * the projection fills as it applies events. An abstract class so Nest can use it as an (optional) DI token.
+ */
+export abstract class RecordedTimeIndex {
+  /** as `EventStore.positionAt`, for the positions the index has seen */
+  abstract positionAt(recordedAt: string): Promise<Position>;
+}
+
+/**
+ * Where an `asOf` instant lies in the log: the store's own answer when it has an index
+ * (`capabilities.indexedPositionAt`), else the outside `index` when there is one, so that no adapter reads
+ * its whole log for an as-of query; the store's reading default only when neither exists.
+ */
+export function positionAtInstant(
+  store: EventStore,
+  recordedAt: string,
+  index?: RecordedTimeIndex,
+): Promise<Position> {
+  if (store.capabilities.indexedPositionAt || index === undefined) return store.positionAt(recordedAt);
+  return index.positionAt(recordedAt);
 }

@@ -6,3 +6,4 @@ export * from './audit.js';
 export * from './merkle.js';
 export * from './upcasting.js';
 export * from './ndjson.js';
+export * from './upcasting-event-store.js';

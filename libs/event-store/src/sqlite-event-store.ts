@@ -3,6 +3,7 @@ import {
   EventStore,
   type AppendResult,
   type EventToAppend,
+  type EventStoreCapabilities,
   type ExpectedRevision,
   type JsonObject,
   type Position,
@@ -14,8 +15,8 @@ import {
   type Subscription,
 } from './event-store.js';
 import type { StoredEvent } from './audit.js';
-import { canonicalJson, computeChainHash, computeStoredEventHash, verifyEventHash } from './hash-chain.js';
-import { UpcasterRegistry } from './upcasting.js';
+import { canonicalJson, computeChainHash, computeStoredEventHash } from './hash-chain.js';
+import { UpcasterRegistry, upcastVerified } from './upcasting.js';
 import * as rules from './append-rules.js';
 
 export interface SqliteEventStoreOptions {
@@ -27,8 +28,8 @@ export interface SqliteEventStoreOptions {
   pageSize?: number;
   /**
    * lifts events stored in an older schema version to the current one when they are read (after checking
-   * their stored hash); none unless given. The application passes the statement upcasters (its composition
-   * root knows the domain; this library only holds the mechanism)
+   * their stored hash); none unless given. The same as wrapping the store in `UpcastingEventStore`, which is
+   * what the application does for every adapter (its composition root knows the domain)
    */
   upcasters?: UpcasterRegistry;
 }
@@ -163,6 +164,7 @@ export class SqliteEventStore extends EventStore {
     | 'allPage'
     | 'headPosition'
     | 'count'
+    | 'countAfter'
     | 'positionAt'
     | 'nextPosition'
     | 'streamHeadRevision',
@@ -204,6 +206,9 @@ export class SqliteEventStore extends EventStore {
       allPage: prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
       headPosition: prepare('SELECT coalesce(max(position), 0) AS head FROM events'),
       count: prepare('SELECT count(*) AS n FROM events'),
+      countAfter: prepare(
+        'SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE position > ? ORDER BY position LIMIT ?)',
+      ),
       positionAt: prepare(
         'SELECT position FROM events WHERE recorded_at <= ? ORDER BY recorded_at DESC, position DESC LIMIT 1',
       ),
@@ -383,7 +388,7 @@ export class SqliteEventStore extends EventStore {
    * The current revision of each of `streams` that holds events (streams without events are absent), in one
    * query: lets a bulk writer skip reading streams that do not exist yet.
    */
-  async streamRevisions(streams: readonly string[]): Promise<Map<string, number>> {
+  override async streamRevisions(streams: readonly string[]): Promise<Map<string, number>> {
     this.assertOpen();
     const revisions = new Map<string, number>();
     if (streams.length === 0) return revisions;
@@ -449,6 +454,31 @@ export class SqliteEventStore extends EventStore {
     return Number((this.sql.count.get() as { n: bigint }).n);
   }
 
+  /** The global chain is stored; imports keep positions; `positionAt` and counts use the table's indexes. */
+  override get capabilities(): EventStoreCapabilities {
+    return {
+      storedChainHash: true,
+      keepsImportedPositions: true,
+      indexedPositionAt: true,
+      indexedCount: true,
+    };
+  }
+
+  /**
+   * Counted on the primary key, at most `atMost` rows. Positions are dense for appended events but keep the
+   * gaps of an imported EventStoreDB export, so the count is never `head - after`.
+   */
+  override async countEventsAfter(
+    after: Position = 0n,
+    atMost: number = Number.MAX_SAFE_INTEGER,
+  ): Promise<number> {
+    this.assertOpen();
+    if (!(Number.isSafeInteger(atMost) && atMost >= 0)) {
+      throw new RangeError(`atMost must be an integer >= 0, got ${atMost}`);
+    }
+    return Number((this.sql.countAfter.get(after, atMost) as { n: bigint }).n);
+  }
+
   /**
    * The last position recorded at or before `recordedAt` (any ISO-8601 instant), 0n if none. The recorded
    * time of an event is its `metadata.recordedAt`, except that the store never lets it go backwards along
@@ -466,7 +496,7 @@ export class SqliteEventStore extends EventStore {
    * The log exactly as stored, in global order (raw canonical texts, stored hashes, global chain hashes), for
    * `audit verify` and `events export`. No upcasting, no parsing.
    */
-  async *readStored(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
+  override async *readStored(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
     let after = options.fromPosition ?? 0n;
     let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
     assertCount('maxCount', remaining);
@@ -488,7 +518,7 @@ export class SqliteEventStore extends EventStore {
    * must be above the log head and each revision must follow its stream's head, or nothing is stored. The
    * global chain hash is recomputed here and must equal the given one when there is one.
    */
-  importStored(events: readonly StoredEvent[]): void {
+  override async importStored(events: readonly StoredEvent[]): Promise<void> {
     this.assertOpen();
     this.db
       .transaction(() => {
@@ -599,15 +629,7 @@ export class SqliteEventStore extends EventStore {
    * launders a tampered event (and hashes always cover what is stored, never the upcast form).
    */
   private toRecordedEvent(row: EventRow): RecordedEvent {
-    const event = storedRecordedEvent(row);
-    if (!this.upcasters.needsUpcast(event)) return event;
-    if (!verifyEventHash(event)) {
-      throw new Error(
-        `event ${event.id} (stream ${event.stream}, revision ${event.revision}, position ${event.position}) ` +
-          'does not match its stored hash; run `communique audit verify`',
-      );
-    }
-    return this.upcasters.upcast(event);
+    return upcastVerified(this.upcasters, storedRecordedEvent(row));
   }
 
   private assertOpen(): void {

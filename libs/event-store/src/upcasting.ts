@@ -1,4 +1,5 @@
 import type { JsonObject, RecordedEvent } from './event-store.js';
+import { verifyEventHash } from './hash-chain.js';
 
 /** Lifts the `data` of one event type from schema version `from` to `from + 1`. Pure. */
 export type Upcaster = (data: JsonObject, event: RecordedEvent) => JsonObject;
@@ -47,3 +48,20 @@ export class UpcasterRegistry {
 }
 
 const keyOf = (type: string, version: number): string => `${type}\u0000${version}`;
+
+/**
+ * `registry.upcast(event)`, but only after the event's stored content has been checked against its stored
+ * hash: upcasting never launders a tampered event (and hashes always cover what is stored, never the upcast
+ * form). Events that no upcaster applies to are handed out as they are, unchecked (as every read does; the
+ * audit is `communique audit verify`).
+ */
+export function upcastVerified(registry: UpcasterRegistry, event: RecordedEvent): RecordedEvent {
+  if (!registry.needsUpcast(event)) return event;
+  if (!verifyEventHash(event)) {
+    throw new Error(
+      `event ${event.id} (stream ${event.stream}, revision ${event.revision}, position ${event.position}) ` +
+        'does not match its stored hash; run `communique audit verify`',
+    );
+  }
+  return registry.upcast(event);
+}

@@ -60,7 +60,7 @@ class InterceptingStore extends EventStore {
 /** The same, offering the SQLite store's one-query lookup of which streams hold events. */
 class LookingUpStore extends InterceptingStore {
   lookups = 0;
-  streamRevisions(streams: readonly string[]): Promise<Map<string, number>> {
+  override streamRevisions(streams: readonly string[]): Promise<Map<string, number>> {
     this.lookups += 1;
     return this.inner.streamRevisions(streams);
   }

@@ -9,6 +9,8 @@ export {
 } from './statement-projection.js';
 export {
   ProjectionRunner,
+  lagCountLimit,
+  lagInEvents,
   type AppliedListener,
   type ProjectionRunnerOptions,
   type ProjectionStatus,

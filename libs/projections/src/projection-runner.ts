@@ -26,14 +26,41 @@ export interface ProjectionStatus {
   /** last position in the event store */
   head: Position;
   /**
-   * events not applied yet: `head - checkpoint`. Exact on the SQLite store, whose positions are dense
-   * (1, 2, 3, ...); an upper bound on stores with gaps in their positions (EventStoreDB commit positions).
+   * events not applied yet, counted by the store (`countEventsAfter`), never `head - checkpoint` (positions
+   * are byte offsets on EventStoreDB), and at most `lagCountLimit(store)`: a safe integer that also fits
+   * GraphQL's 32-bit `Int`. When there are more, it is the limit and `lagCapped` is true.
    */
   lag: number;
+  /** present (true) only when more events than `lag` wait: the count stopped at its limit */
+  lagCapped?: true;
   /** whether the live loop runs */
   live: boolean;
   /** the last error of the live loop, cleared by the next applied batch */
   lastError: string | null;
+}
+
+/**
+ * How far `lag` counts: a million events where the store counts on an index (SQLite), ten thousand where
+ * counting reads the events (EventStoreDB), so that asking for the status stays cheap. Both fit a GraphQL Int.
+ */
+export function lagCountLimit(store: EventStore): number {
+  return store.capabilities.indexedCount ? 1_000_000 : 10_000;
+}
+
+/**
+ * The events of the log after `checkpoint`, counted by the store up to `limit`: `{ lag }`, or
+ * `{ lag: limit, lagCapped: true }` when more wait. `head` (the store's last position) spares the count when
+ * the checkpoint is there.
+ */
+export async function lagInEvents(
+  store: EventStore,
+  checkpoint: Position,
+  head: Position,
+  limit: number,
+): Promise<{ lag: number; lagCapped?: true }> {
+  if (head <= checkpoint) return { lag: 0 };
+  const counted = await store.countEventsAfter(checkpoint, Math.min(limit + 1, Number.MAX_SAFE_INTEGER));
+  return counted > limit ? { lag: limit, lagCapped: true } : { lag: counted };
 }
 
 /** Called after each committed batch with its events (in order) and the new checkpoint. */
@@ -164,12 +191,13 @@ export class ProjectionRunner {
   async status(): Promise<ProjectionStatus[]> {
     const head = await this.store.headPosition();
     const checkpoint = this.position;
+    const lag = await lagInEvents(this.store, checkpoint, head, lagCountLimit(this.store));
     return [
       {
         name: this.name,
         checkpoint,
         head,
-        lag: head > checkpoint ? Number(head - checkpoint) : 0,
+        ...lag,
         live: this.live !== undefined,
         lastError: this.lastError === null ? null : errorMessage(this.lastError),
       },

@@ -29,24 +29,16 @@ export async function loadStatement(store: EventStore, id: string): Promise<Load
 export const expectedRevisionOf = (loaded: LoadedStatement): ExpectedRevision =>
   loaded.revision === -1 ? 'no_stream' : loaded.revision;
 
-/** A store that tells in one call which of many streams hold events (the SQLite store does). */
-interface StreamRevisionLookup {
-  streamRevisions(streams: readonly string[]): Promise<Map<string, number>>;
-}
-
-const canLookUpStreams = (store: EventStore): store is EventStore & StreamRevisionLookup =>
-  typeof (store as Partial<StreamRevisionLookup>).streamRevisions === 'function';
-
 /**
- * The statement ids among `ids` whose streams hold events, when the store can say so in one query;
- * undefined means it cannot, and every stream is read.
+ * The statement ids among `ids` whose streams hold events, when the store can tell without reading them (the
+ * port's `streamRevisions`); undefined means it cannot, and every stream is read.
  */
 export async function storedStatements(
   store: EventStore,
   ids: readonly string[],
 ): Promise<ReadonlySet<string> | undefined> {
-  if (!canLookUpStreams(store)) return undefined;
-  const streams = [...new Set(ids.map(statementStream))];
-  const revisions = await store.streamRevisions(streams);
-  return new Set(ids.filter((id) => revisions.has(statementStream(id))));
+  const revisions = await store.streamRevisions([...new Set(ids.map(statementStream))]);
+  return revisions === undefined
+    ? undefined
+    : new Set(ids.filter((id) => revisions.has(statementStream(id))));
 }

@@ -119,7 +119,16 @@ export class ProjectionStatus {
   @Field() name!: string;
   @Field(() => PositionScalar, { nullable: true }) checkpoint!: bigint | null;
   @Field(() => PositionScalar, { nullable: true }) head!: bigint | null;
-  @Field(() => Int, { description: 'events in the log not yet applied' }) lag!: number;
+  @Field(() => Int, {
+    description:
+      'events in the log not yet applied, counted by the event store up to a limit (see lagCapped); ' +
+      'never a difference of positions',
+  })
+  lag!: number;
+  @Field({
+    description: 'true when more events than `lag` wait: the count stopped at its limit and `lag` is a floor',
+  })
+  lagCapped!: boolean;
   @Field({ description: 'whether the projection follows the log live' }) live!: boolean;
   @Field(() => String, {
     nullable: true,

@@ -1,12 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { EventStore, EventStoreDbEventStore, SqliteEventStore } from '#event-store';
+import { EventStore, EventStoreDbEventStore, SqliteEventStore, UpcastingEventStore } from '#event-store';
 import type { AppConfig } from '../config/app-config.js';
 import { statementUpcasters } from './upcasters.js';
 
 /**
  * The event store the configuration names (`EVENT_STORE`): the SQLite file, or an EventStoreDB/KurrentDB
- * cluster through its connection string. The API and every CLI verb open it here.
+ * cluster through its connection string, wearing the statement upcasters whichever it is. The API and every
+ * CLI verb open it here.
  */
 export function openConfiguredEventStore(
   config: AppConfig,
@@ -16,8 +17,11 @@ export function openConfiguredEventStore(
     if (config.eventStoreConnectionString === undefined) {
       throw new Error('EVENT_STORE=eventstoredb needs EVENTSTORE_CONNECTION_STRING');
     }
-    return EventStoreDbEventStore.connect(config.eventStoreConnectionString, { onSubscriptionDropped });
+    const store = EventStoreDbEventStore.connect(config.eventStoreConnectionString, {
+      onSubscriptionDropped,
+    });
+    return new UpcastingEventStore(store, statementUpcasters);
   }
   mkdirSync(dirname(config.eventsFile), { recursive: true });
-  return SqliteEventStore.open(config.eventsFile, { upcasters: statementUpcasters });
+  return new UpcastingEventStore(SqliteEventStore.open(config.eventsFile), statementUpcasters);
 }

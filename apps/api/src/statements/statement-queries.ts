@@ -1,7 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { GraphQLError } from 'graphql';
 import { statementStream, type ReferenceData } from '#domain';
-import { EventStore, type Position, type RecordedEvent } from '#event-store';
+import {
+  EventStore,
+  RecordedTimeIndex,
+  positionAtInstant,
+  type Position,
+  type RecordedEvent,
+} from '#event-store';
 import { ProjectionRunner } from '#projections';
 import {
   MAX_TOPICS,
@@ -41,6 +47,9 @@ export class StatementQueries {
     private readonly store: EventStore,
     @Inject(REFERENCE_DATA) private readonly reference: ReferenceData,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    // the read model's recorded-time index, when one is provided: asked when the store has no index of its
+    // own (EventStoreDB), so an `asOf` query never reads the whole log
+    @Optional() private readonly timeIndex?: RecordedTimeIndex,
   ) {}
 
   /** alpha-2 for any accepted spelling of a country, or BAD_USER_INPUT naming the argument. */
@@ -105,7 +114,7 @@ export class StatementQueries {
     }
     let position: Position;
     if (asOf !== undefined) {
-      position = await this.store.positionAt(asOf);
+      position = await positionAtInstant(this.store, asOf, this.timeIndex);
     } else if (asOfPosition !== undefined) {
       const head = await this.store.headPosition();
       if (asOfPosition > head) {
@@ -119,8 +128,11 @@ export class StatementQueries {
     return position;
   }
 
-  projectionStatus() {
-    return this.projections.status();
+  async projectionStatus() {
+    return (await this.projections.status()).map((status) => ({
+      ...status,
+      lagCapped: status.lagCapped === true,
+    }));
   }
 
   private request(args: TimelineArgs): TimelineRequest {

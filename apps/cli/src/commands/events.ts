@@ -5,27 +5,30 @@ import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import {
   LogVerifier,
-  SqliteEventStore,
   describeBroken,
   parseExportLine,
   toExportLine,
+  type EventStore,
   type StoredEvent,
 } from '#event-store';
-import { loadConfig, type AppConfig } from '../../../api/src/config/app-config.js';
 import { Progress } from '../progress.js';
-import { openEventStore } from '../stores.js';
-import { openExistingSqliteStore } from './audit.js';
+import { openExistingEventStore, processEnvironment, progressTotal, type CliEnvironment } from '../stores.js';
 
 const IMPORT_BATCH = 2000;
 
-export function registerEvents(program: Command): void {
+export function registerEvents(program: Command, environment: CliEnvironment = processEnvironment): void {
   const events = program.command('events').description('the raw event log as NDJSON (backup and restore)');
   events
     .command('export')
     .description('write every stored event, hashes included, one JSON object per line, in log order')
     .option('--out <file>', 'write to this file instead of stdout')
     .action(async (options: { out?: string }) => {
-      await exportEvents(loadConfig(), options.out);
+      const store = openExistingEventStore(environment, environment.loadConfig());
+      try {
+        await exportEvents(store, options.out);
+      } finally {
+        await store.close();
+      }
     });
   events
     .command('import')
@@ -35,17 +38,20 @@ export function registerEvents(program: Command): void {
         'only into an empty store, or one that holds the first events of the same file',
     )
     .action(async (file: string) => {
-      const ok = await importEvents(loadConfig(), file);
+      const config = environment.loadConfig();
+      const ok = await importEvents(() => environment.openEventStore(config), file);
       if (!ok) process.exitCode = 1;
     });
 }
 
-async function exportEvents(config: AppConfig, out: string | undefined): Promise<void> {
-  const store = openExistingSqliteStore(config);
+/**
+ * Writes the log as the store holds it (`readStored`) to `out` (stdout when undefined), on any adapter. An
+ * export of an EventStoreDB log carries the global chain computed from `$all` order (DESIGN §11.11).
+ */
+export async function exportEvents(store: EventStore, out: string | undefined): Promise<void> {
   const output: Writable = out === undefined ? process.stdout : createWriteStream(out);
   try {
-    const total = await store.eventCount();
-    const progress = new Progress('exporting', { unit: 'events', total });
+    const progress = new Progress('exporting', { unit: 'events', total: await progressTotal(store) });
     let count = 0;
     let chunk = '';
     for await (const event of store.readStored()) {
@@ -65,7 +71,6 @@ async function exportEvents(config: AppConfig, out: string | undefined): Promise
       output.end();
       await once(output, 'finish');
     }
-    await store.close();
   }
 }
 
@@ -80,7 +85,11 @@ async function* readExport(file: string): AsyncIterable<{ line: number; event: S
   }
 }
 
-async function importEvents(config: AppConfig, file: string): Promise<boolean> {
+/**
+ * Verifies the whole file, then stores what the store does not hold yet (`importStored`), on any adapter.
+ * The store is opened (by `open`) only once the file checks out, and closed here.
+ */
+export async function importEvents(open: () => EventStore, file: string): Promise<boolean> {
   if (!existsSync(file)) throw new Error(`${file}: no such file`);
 
   // 1. verify the whole file before anything is stored
@@ -101,13 +110,10 @@ async function importEvents(config: AppConfig, file: string): Promise<boolean> {
   const report = verifier.report();
 
   // 2. store what the store does not hold yet
-  const store = openEventStore(config);
-  if (!(store instanceof SqliteEventStore)) {
-    await store.close();
-    throw new Error('events import writes to the SQLite event store (EVENT_STORE=sqlite)');
-  }
+  const store = open();
+  const samePosition = store.capabilities.keepsImportedPositions;
   try {
-    const storedCount = await store.eventCount();
+    const storedCount = await store.countEventsAfter();
     const stored = store.readStored()[Symbol.asyncIterator]();
     let already = 0;
     let imported = 0;
@@ -116,7 +122,7 @@ async function importEvents(config: AppConfig, file: string): Promise<boolean> {
     for await (const { line, event } of readExport(file)) {
       if (already < storedCount) {
         const next = await stored.next();
-        if (next.done || !sameEvent(next.value, event)) {
+        if (next.done || !sameEvent(next.value, event, samePosition)) {
           storing.finish();
           console.error(
             `communique events import: the store already holds ${storedCount} events and they are not the ` +
@@ -129,7 +135,7 @@ async function importEvents(config: AppConfig, file: string): Promise<boolean> {
       }
       batch.push(event);
       if (batch.length >= IMPORT_BATCH) {
-        store.importStored(batch);
+        await store.importStored(batch);
         imported += batch.length;
         batch = [];
         storing.update(already + imported);
@@ -143,7 +149,7 @@ async function importEvents(config: AppConfig, file: string): Promise<boolean> {
       );
       return false;
     }
-    if (batch.length > 0) store.importStored(batch);
+    if (batch.length > 0) await store.importStored(batch);
     imported += batch.length;
     const { seconds } = storing.finish(already + imported);
     if (imported === 0) {
@@ -162,6 +168,16 @@ async function importEvents(config: AppConfig, file: string): Promise<boolean> {
   }
 }
 
-function sameEvent(a: StoredEvent, b: StoredEvent): boolean {
-  return a.id === b.id && a.position === b.position && a.hash === b.hash;
+/**
+ * Whether a stored event is the file's event at the same place. Positions are compared only on a store that
+ * keeps imported positions (SQLite); EventStoreDB gives its own, in the same order.
+ */
+function sameEvent(a: StoredEvent, b: StoredEvent, samePosition: boolean): boolean {
+  return (
+    a.id === b.id &&
+    a.stream === b.stream &&
+    a.revision === b.revision &&
+    a.hash === b.hash &&
+    (!samePosition || a.position === b.position)
+  );
 }

@@ -9,15 +9,15 @@ import {
   firstDifference,
   moveIntoPlace,
 } from '#read-model';
-import { loadConfig, type AppConfig } from '../../../api/src/config/app-config.js';
+import type { AppConfig } from '../../../api/src/config/app-config.js';
 import { handoverFiles, runningApiPid, writeAtomically } from '../../../api/src/audit/read-model-handover.js';
 import { Progress } from '../progress.js';
-import { openEventStore } from '../stores.js';
+import { openExistingEventStore, processEnvironment, progressTotal, type CliEnvironment } from '../stores.js';
 
 /** How long to wait for a running API: to catch its read model up for the comparison, and to swap. */
 const API_WAIT_MS = 120_000;
 
-export function registerRebuild(program: Command): void {
+export function registerRebuild(program: Command, environment: CliEnvironment = processEnvironment): void {
   program
     .command('rebuild')
     .description(
@@ -26,20 +26,19 @@ export function registerRebuild(program: Command): void {
     )
     .option('--no-compare', 'skip the comparison with the live read model')
     .action(async (options: { compare: boolean }) => {
-      const ok = await rebuild(loadConfig(), options.compare);
+      const config = environment.loadConfig();
+      const ok = await rebuild(config, openExistingEventStore(environment, config), options.compare);
       if (!ok) process.exitCode = 1;
     });
 }
 
-async function rebuild(config: AppConfig, compare: boolean): Promise<boolean> {
-  if (!existsSync(config.eventsFile)) throw new Error(`no event store at ${config.eventsFile}`);
-  const store = openEventStore(config);
+/** Rebuilds the read model of `config` from `store` (any adapter; closed here). */
+export async function rebuild(config: AppConfig, store: EventStore, compare: boolean): Promise<boolean> {
   const target = `${config.readModelFile}.rebuild-${Date.now()}`;
   let build: ReadModelBuild | undefined;
   const startedAt = Date.now();
   try {
-    const total = Number(await store.headPosition());
-    const progress = new Progress('rebuilding', { unit: 'events', total });
+    const progress = new Progress('rebuilding', { unit: 'events', total: await progressTotal(store) });
     build = ReadModelBuild.start(store, target, { onProgress: (n) => progress.update(n) });
     await build.catchUp();
     progress.finish(build.eventsApplied);

@@ -308,6 +308,34 @@ export class EventStoreDbEventStore extends EventStore {
     }
   }
 
+  /**
+   * One backwards read of one event per stream (the server keeps each stream's head), instead of the
+   * default's whole-stream reads. The other read-side capabilities are the port's defaults: `readStored`
+   * computes the global chain from `$all` order, `countEventsAfter` reads at most `atMost` events,
+   * `importStored` appends with exact expected revisions (the server assigns new positions), and
+   * `positionAt` reads the log (there is no recorded-time index on the server: callers ask the read model's).
+   */
+  override async streamRevisions(streams: readonly string[]): Promise<Map<string, number>> {
+    this.assertOpen();
+    const revisions = new Map<string, number>();
+    for (const stream of new Set(streams)) {
+      rules.assertStreamName(stream, RULES);
+      const read = this.client.readStream(this.serverName(stream), {
+        fromRevision: END,
+        maxCount: 1,
+        direction: BACKWARDS,
+      });
+      try {
+        for await (const resolved of read) {
+          if (resolved.event !== undefined) revisions.set(stream, Number(resolved.event.revision));
+        }
+      } catch (error) {
+        if (!isStreamNotFound(error)) throw error;
+      }
+    }
+    return revisions;
+  }
+
   /** Ends every open subscription and disposes of the client. Idempotent. */
   override async close(): Promise<void> {
     if (this.closed) return;

@@ -162,6 +162,16 @@ export class FakeEventStoreDbClient implements EventStoreDbClientApi {
     return subscription;
   }
 
+  /**
+   * Changes the stored event at `index` of the log in place (or removes it when `change` returns
+   * 'delete'), as someone with write access to the server's files could: for audit tests.
+   */
+  tamper(index: number, change: (event: AllStreamRecordedEvent) => void | 'delete'): void {
+    const event = this.log[index];
+    if (event === undefined) throw new RangeError(`the log holds no event at index ${index}`);
+    if (change(event) === 'delete') this.log.splice(index, 1);
+  }
+
   /** The open subscriptions fail with `error` once each has delivered `after` more events. */
   dropSubscriptions(error: Error, after = 0): void {
     for (const subscription of this.live) subscription.failAfter(error, after);
