@@ -1,4 +1,4 @@
-import { LIMITS, ValidationError, parseTopic, type CountryResolver } from '#domain';
+import { LIMITS, ValidationError, parseCountry, parseTopic, type CountryResolver } from '#domain';
 import { InvalidArgumentError } from './errors.js';
 import { MAX_PAGE_SIZE } from './timeline-query.js';
 import type { TimelineFilter } from './types.js';
@@ -22,12 +22,7 @@ export function pageSize(first: number, max = MAX_PAGE_SIZE, field = 'first'): n
 
 /** A topic as the domain writes it (`parseTopic`: trimmed, lower-cased, a kebab slug), so a query finds it. */
 export function topicArgument(value: string, field: string): string {
-  try {
-    return parseTopic(value, field);
-  } catch (error) {
-    if (error instanceof ValidationError) throw new InvalidArgumentError(error.field, error.reason);
-    throw error;
-  }
+  return asArgument(() => parseTopic(value, field));
 }
 
 /**
@@ -48,16 +43,19 @@ export function topicPrefixArgument(value: string, field: string): string {
   return prefix;
 }
 
-/** alpha-2 for any accepted spelling of a country. */
+/** alpha-2 for any accepted spelling of a country (the domain's `parseCountry`). */
 export function countryArgument(value: string, field: string, countries: CountryResolver): string {
-  const code = countries.resolve(value);
-  if (code === undefined) {
-    throw new InvalidArgumentError(
-      field,
-      `unknown country "${value}" (give an ISO 3166-1 alpha-2 or alpha-3 code or an English name)`,
-    );
+  return asArgument(() => parseCountry(value, field, countries));
+}
+
+/** The domain's parse, its `ValidationError` as the read side's `InvalidArgumentError` (same field, same reason). */
+function asArgument<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof ValidationError) throw new InvalidArgumentError(error.field, error.reason);
+    throw error;
   }
-  return code;
 }
 
 /**
