@@ -6,7 +6,8 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import mercurius from 'mercurius';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { GraphQLFormattedError } from 'graphql';
 import { ProjectionRunner } from '#projections';
 import { ReadModel } from '#read-model';
 import type { AppConfig } from './config/app-config.js';
@@ -29,10 +30,16 @@ import {
   ANONYMOUS,
   AccessGuard,
   QueryTimeLimit,
-  authenticate,
+  authenticateRequest,
   type SecureContext,
 } from './security/access.js';
-import { checkDocumentSize, validationRules, withoutSuggestions } from './security/graphql-limits.js';
+import { GRAPHQL_PATH, graphqlOutcome, responseMediaTypeOf } from './security/http-gate.js';
+import {
+  checkDocumentSize,
+  refuseJsonDocument,
+  validationRules,
+  withoutSuggestions,
+} from './security/graphql-limits.js';
 import { JournalismQueries } from './journalism/journalism.queries.js';
 import { JournalismResolver } from './journalism/journalism.resolver.js';
 import { ExportsController } from './journalism/exports.controller.js';
@@ -93,7 +100,7 @@ export class AppModule {
           inject: [ReadModel, APP_CONFIG],
           useFactory: (readModel: ReadModel, appConfig: AppConfig) => ({
             autoSchemaFile: true,
-            path: '/graphql',
+            path: GRAPHQL_PATH,
             graphiql: !appConfig.production,
             allowBatchedQueries: appConfig.security.limits.maxBatch > 1,
             // compile a query document to JS (graphql-jit) from its second use: the execution is then cheaper
@@ -101,20 +108,33 @@ export class AppModule {
             graphql: { parseOptions: { maxTokens: appConfig.security.limits.maxTokens } },
             validationRules: validationRules(appConfig.security.limits, appConfig.production),
             hooks: {
-              preParsing: async (_schema, source) => checkDocumentSize(source, appConfig.security.limits),
+              preParsing: async (_schema, source) => {
+                checkDocumentSize(source, appConfig.security.limits);
+                refuseJsonDocument(source);
+              },
             },
             errorFormatter: (execution, context) => {
               const formatted = mercurius.defaultErrorFormatter(execution, context);
+              // the HTTP request, when there is one (a WebSocket message has none)
+              const request = (context as { reply?: FastifyReply }).reply?.request;
+              const outcome = graphqlOutcome(execution, request);
               const errors = formatted.response.errors
-                ?.map(withErrorCode)
+                ?.map((e) => (outcome.code ? typedAs(e, outcome.code, appConfig.production) : e))
+                .map(withErrorCode)
                 .map((e) => (appConfig.production ? { ...e, message: withoutSuggestions(e.message) } : e));
-              return { ...formatted, response: { ...formatted.response, errors } };
+              if (!request) return { ...formatted, response: { ...formatted.response, errors } };
+              if (outcome.statusCode === 405) context.reply.header('allow', 'POST');
+              // Fastify drops the content type when an error reaches its error handler: set it again
+              context.reply.header('content-type', `${responseMediaTypeOf(request)}; charset=utf-8`);
+              // nothing executed: no `data` entry (GraphQL spec §7.1.1, GraphQL over HTTP)
+              const response = outcome.executed ? { data: formatted.response.data, errors } : { errors };
+              return { statusCode: outcome.statusCode, response } as typeof formatted;
             },
             subscription: {
               // Loaders are made afresh for every use: a connection lives long, a cached statement would go
               // stale. The key comes with the WebSocket upgrade request, like an HTTP request's.
               context: (_connection: unknown, request: FastifyRequest): GraphQLContext & SecureContext => {
-                const auth = authenticate(request.headers.authorization, appConfig.security);
+                const auth = authenticateRequest(request, appConfig.security);
                 return {
                   get loaders() {
                     return new StatementLoaders(readModel);
@@ -126,7 +146,7 @@ export class AppModule {
               },
             },
             context: (request: FastifyRequest): GraphQLContext & SecureContext => {
-              const auth = authenticate(request.headers.authorization, appConfig.security);
+              const auth = authenticateRequest(request, appConfig.security);
               return {
                 loaders: new StatementLoaders(readModel),
                 requestId: headerValue(request.headers['x-request-id']) ?? String(request.id ?? randomUUID()),
@@ -173,6 +193,15 @@ function replaceGraphQLModule(module: DynamicModule, graphql: DynamicModule): Dy
     'module' in imported && imported.module === GraphQLModule ? graphql : imported,
   );
   return { ...module, imports };
+}
+
+/** An error refused at the HTTP level, typed by its status; a server error's detail only outside production. */
+function typedAs(error: GraphQLFormattedError, code: string, production: boolean): GraphQLFormattedError {
+  if (error.extensions?.code) return error;
+  const message = code === 'INTERNAL_SERVER_ERROR' && production ? 'Internal server error' : error.message;
+  // a 400 at the HTTP level is about the body as a whole (not JSON, not of the GraphQL request's shape)
+  const field = code === 'BAD_USER_INPUT' ? { field: 'body' } : {};
+  return { ...error, message, extensions: { ...error.extensions, code, ...field } };
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { mutationsRefusedBecause } from './security/access.js';
+import { installMediaTypeGate, installParameterGate } from './security/http-gate.js';
 import { installHttpProtection } from './security/rate-limit.js';
 import { PinoNestLogger, createLogger, requestIdOf } from './operations/logging.js';
 
@@ -21,7 +22,13 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     { logger: log.level === 'silent' ? false : new PinoNestLogger(log) },
   );
   app.enableShutdownHooks();
-  installHttpProtection(app.getHttpAdapter().getInstance(), config.security);
+  const fastify = app.getHttpAdapter().getInstance();
+  // The order is the order the checks run in, for every request Fastify routes to /graphql: media types and
+  // Accept (415, 406), body size (413), batch size and rate limit (400, 429; refused requests count too),
+  // then the parameters and the method (400, 405).
+  installMediaTypeGate(fastify);
+  installHttpProtection(fastify, config.security);
+  installParameterGate(fastify, config.security.limits);
   return app;
 }
 

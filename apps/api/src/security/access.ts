@@ -7,9 +7,11 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { GqlExecutionContext, type GqlContextType } from '@nestjs/graphql';
+import type { IncomingHttpHeaders } from 'node:http';
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { throwError, timeout, type Observable } from 'rxjs';
 import { bearerKey, findPrincipal, roleIncludes, type Principal, type Role } from './api-keys.js';
+import { proxiedBecause } from './http-gate.js';
 import type { SecurityConfig } from './security-config.js';
 
 /**
@@ -20,6 +22,8 @@ import type { SecurityConfig } from './security-config.js';
 export interface RequestAuth {
   principal?: Principal;
   problem?: string;
+  /** why the request seems to come through a proxy or from another machine (see `proxiedBecause`) */
+  proxied?: string;
 }
 
 /** The `recordedBy` of a request without a key (only possible while no keys are configured). */
@@ -31,6 +35,19 @@ export function authenticate(header: string | string[] | undefined, config: Secu
   if (key === null) return { problem: 'the Authorization header must be "Bearer <key>"' };
   const principal = findPrincipal(config.apiKeys, key);
   return principal ? { principal } : { problem: 'the API key is not known' };
+}
+
+/**
+ * `authenticate` for a whole request (HTTP or a WebSocket upgrade): its key, and whether it came through a
+ * proxy or from another machine, which decides whether "no keys on loopback" may write.
+ */
+export function authenticateRequest(
+  request: { headers: IncomingHttpHeaders; socket?: { remoteAddress?: string } },
+  config: SecurityConfig,
+): RequestAuth {
+  const auth = authenticate(request.headers.authorization, config);
+  const proxied = proxiedBecause(request);
+  return proxied ? { ...auth, proxied } : auth;
 }
 
 /** Marks a query or mutation as needing at least `role` (for example the audit feed: auditor). */
@@ -56,8 +73,10 @@ export function mutationsRefusedBecause(config: SecurityConfig): string | undefi
  * - With keys configured: a mutation needs `editor`; a query needs `reader` when `COMMUNIQUE_PUBLIC_READS` is
  *   false; a field marked `@RequireRole(r)` needs `r`. No key where one is needed is UNAUTHENTICATED, a
  *   role too low FORBIDDEN.
- * - Without keys on a loopback address (a developer's machine): everything is allowed, as `anonymous`.
- * - Without keys on any other address: queries as above, mutations and marked fields FORBIDDEN.
+ * - Without keys on a loopback address (a developer's machine): everything is allowed, as `anonymous`, to
+ *   requests from loopback peers that name no proxy (`Forwarded`, `X-Forwarded-For`, `X-Real-IP`).
+ * - Without keys on any other address, or for a proxied request: queries as above, mutations and marked
+ *   fields FORBIDDEN.
  */
 export function decideAccess(
   config: SecurityConfig,
@@ -72,8 +91,14 @@ export function decideAccess(
     marked ?? (operation === 'mutation' ? 'editor' : config.publicReads ? undefined : 'reader');
   if (required === undefined) return;
   if (config.apiKeys.length === 0) {
-    if (config.loopback) return;
-    throw forbidden(mutationsRefusedBecause(config) ?? 'no API keys are configured', required);
+    if (!config.loopback) throw forbidden(mutationsRefusedBecause(config) ?? 'no API keys', required);
+    if (auth.proxied) {
+      throw forbidden(
+        `no API keys are configured (COMMUNIQUE_API_KEYS), so only requests made on this machine may write, and ${auth.proxied}; configure keys (see \`communique keys create\`) to write through a proxy`,
+        required,
+      );
+    }
+    return;
   }
   const principal = auth.principal;
   if (!principal) {

@@ -196,3 +196,24 @@ export function checkDocumentSize(source: string, limits: LimitsConfig): void {
 export function withoutSuggestions(message: string): string {
   return message.replace(/\s*Did you mean [^?]*\?/g, '');
 }
+
+/**
+ * Mercurius takes a `query` that does not parse as GraphQL but does parse as JSON for a ready-made syntax tree
+ * (`{"kind":"Document"}`, `null`, `[]`), which then reaches validation unchecked and fails inside it. No JSON
+ * text is a GraphQL document, so such a query is refused here as the syntax error it is.
+ */
+export function refuseJsonDocument(source: string): void {
+  let json = false;
+  try {
+    JSON.parse(source);
+    json = true;
+  } catch {
+    // not JSON: the GraphQL parser decides
+  }
+  if (json) {
+    throw new GraphQLError(
+      'Syntax Error: the query is JSON, not a GraphQL document (send the document as text in "query")',
+      { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', field: 'query' } },
+    );
+  }
+}

@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { bearerKey, findPrincipal } from './api-keys.js';
+import { isGraphQLRoute, sendGraphQLError as graphqlError } from './http-gate.js';
 import type { RateLimitConfig, SecurityConfig } from './security-config.js';
 
 /**
@@ -50,18 +51,6 @@ export class TokenBuckets {
   }
 }
 
-function graphqlError(
-  reply: FastifyReply,
-  status: number,
-  message: string,
-  extensions: Record<string, unknown>,
-) {
-  return reply
-    .code(status)
-    .header('content-type', 'application/json; charset=utf-8')
-    .send(JSON.stringify({ data: null, errors: [{ message, extensions }] }));
-}
-
 /**
  * HTTP-level protection of `/graphql`: the body size limit answered as a GraphQL error, the number of
  * operations in a batched request, and rate limiting per key (per client address without a known key).
@@ -69,7 +58,9 @@ function graphqlError(
 export function installHttpProtection(fastify: FastifyInstance, config: SecurityConfig): TokenBuckets {
   const buckets = new TokenBuckets(config.rateLimit);
   const { bodyLimitBytes, maxBatch } = config.limits;
-  const isGraphql = (request: FastifyRequest): boolean => request.url.split('?')[0] === '/graphql';
+  // Keyed on the route Fastify matched, not on the URL string: `/%67raphql`, an absolute-form target and any
+  // other spelling that reaches the GraphQL handler meet the same limits.
+  const isGraphql = isGraphQLRoute;
 
   fastify.addHook('onRequest', async (request, reply) => {
     if (!isGraphql(request)) return;
@@ -84,7 +75,8 @@ export function installHttpProtection(fastify: FastifyInstance, config: Security
     }
   });
 
-  fastify.addHook('preHandler', async (request, reply) => {
+  // preValidation: before the body's parameters are checked, so that refused requests are counted too
+  fastify.addHook('preValidation', async (request, reply) => {
     if (!isGraphql(request)) return;
     const operations = Array.isArray(request.body) ? request.body.length : 1;
     if (operations > maxBatch) {
