@@ -75,7 +75,8 @@ export class ServerProcess {
         const response = await fetch(`${server.url}/health`);
         return response.ok ? true : undefined;
       },
-      30000,
+      // a wait, not a timed assertion: start-up on a loaded 2-core machine can take tens of seconds
+      55000,
       'the server to answer /health',
     ).catch((error: unknown) => {
       child.kill('SIGKILL');
