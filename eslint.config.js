@@ -2,7 +2,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 // Dependency direction (docs/adr/0003): apps -> libs; read-model, projections, event-store, importers ->
-// domain; domain -> nothing. Libraries import each other only through their public `#name` entry, and an
+// domain; statements (the application core) -> domain, event-store; importers, projections -> statements;
+// domain -> nothing. Libraries import each other only through their public `#name` entry, and an
 // app never imports another app (what both need lives in a library, e.g. #runtime).
 const appImports = ['**/apps/*', '**/apps/**'];
 const APPS = ['api', 'cli'];
@@ -84,6 +85,7 @@ export default tseslint.config(
         '#read-model',
         '#importers',
         '#runtime',
+        '#statements',
         '@nestjs/*',
         'better-sqlite3',
         'node:fs',
@@ -95,21 +97,30 @@ export default tseslint.config(
   {
     files: ['libs/reference/**/*.ts'],
     rules: restrict(
-      ['#domain', '#event-store', '#projections', '#read-model', '#importers', '#runtime', '@nestjs/*'],
+      [
+        '#domain',
+        '#event-store',
+        '#projections',
+        '#read-model',
+        '#importers',
+        '#runtime',
+        '#statements',
+        '@nestjs/*',
+      ],
       'libs/reference is leaf data.',
     ),
   },
   {
     files: ['libs/event-store/**/*.ts'],
     rules: restrict(
-      ['#projections', '#read-model', '#importers', '#runtime', '@nestjs/*'],
+      ['#projections', '#read-model', '#importers', '#runtime', '#statements', '@nestjs/*'],
       'libs/event-store depends on #domain only.',
     ),
   },
   {
     files: ['libs/read-model/**/*.ts'],
     rules: restrict(
-      ['#projections', '#event-store', '#importers', '#runtime', '@nestjs/*'],
+      ['#projections', '#event-store', '#importers', '#runtime', '#statements', '@nestjs/*'],
       'libs/read-model depends on #domain only.',
     ),
   },
@@ -117,20 +128,27 @@ export default tseslint.config(
     files: ['libs/projections/**/*.ts'],
     rules: restrict(
       ['#importers', '#runtime', '@nestjs/*'],
-      'libs/projections depends on #domain, #event-store and #read-model.',
+      'libs/projections depends on #domain, #event-store, #read-model and #statements (its event codec).',
     ),
   },
   {
     files: ['libs/importers/**/*.ts'],
     rules: restrict(
       ['#projections', '#read-model', '#runtime', '@nestjs/*'],
-      'libs/importers depends on #domain, #reference and #event-store.',
+      'libs/importers depends on #domain, #reference, #event-store and #statements.',
+    ),
+  },
+  {
+    files: ['libs/statements/**/*.ts'],
+    rules: restrict(
+      ['#projections', '#read-model', '#importers', '#runtime', '@nestjs/*'],
+      'libs/statements is the framework-free application core: it depends on #domain and #event-store only.',
     ),
   },
   {
     files: ['libs/runtime/**/*.ts'],
     rules: restrict(
-      ['#projections', '#read-model', '#importers', '@nestjs/*'],
+      ['#projections', '#read-model', '#importers', '#statements', '@nestjs/*'],
       'libs/runtime (configuration, the store factory, the rebuild hand-over files) depends on #domain and #event-store only.',
     ),
   },

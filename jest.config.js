@@ -10,6 +10,7 @@ const moduleNameMapper = {
   '^#event-store/testing$': '<rootDir>/libs/event-store/src/testing/index.ts',
   '^#projections$': '<rootDir>/libs/projections/src/index.ts',
   '^#read-model$': '<rootDir>/libs/read-model/src/index.ts',
+  '^#statements$': '<rootDir>/libs/statements/src/index.ts',
   '^#importers$': '<rootDir>/libs/importers/src/index.ts',
   '^#runtime$': '<rootDir>/libs/runtime/src/index.ts',
   '^(\\.{1,2}/.*)\\.js$': '$1',

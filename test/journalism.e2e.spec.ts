@@ -109,6 +109,28 @@ describe('search, dashboards, exports and the timeline page', () => {
     );
   });
 
+  it('reads topic arguments by the slug rule they were stored by, on every query that takes one', async () => {
+    const slug = await api.ok<{ topicTimeline: { totalCount: number } }>(
+      `{ topicTimeline(topic: " Testing ") { totalCount } }`,
+    );
+    expect(slug.topicTimeline.totalCount).toBeGreaterThan(0);
+    for (const [query, field] of [
+      [`{ topicTimeline(topic: "not a slug") { totalCount } }`, 'topic'],
+      [
+        `{ countryTimeline(country: "TR", filter: { topics: ["ok", "not ok"] }) { totalCount } }`,
+        'filter.topics.1',
+      ],
+      [`{ searchStatements(query: "camps", filter: { topics: ["x!"] }) { totalCount } }`, 'filter.topics.0'],
+      [`{ activity(topic: "two words") { period } }`, 'topic'],
+      [`{ topics(prefix: "what?") { topic } }`, 'prefix'],
+    ] as const) {
+      const answer = await api.gql(query);
+      expect(answer.errors?.[0]?.extensions).toEqual(
+        expect.objectContaining({ code: 'BAD_USER_INPUT', field }),
+      );
+    }
+  });
+
   it('relations list each counterpart with both directions', async () => {
     const data = await api.ok<{ relations: { counterpart: string; outgoing: number; incoming: number }[] }>(
       `{ relations(country: "TR") { counterpart outgoing incoming byKind { kind count } meanGoldstein } }`,

@@ -69,4 +69,28 @@ describe('the dependency-direction lint rule', () => {
     );
     expect(messages).toEqual([]);
   });
+
+  it('fires when the application core imports Nest or the read side', async () => {
+    const messages = await restrictedImports(
+      fixture('statements-imports-nest.ts'),
+      'libs/statements/src/misplaced.ts',
+    );
+    expect(messages).toHaveLength(2);
+    for (const message of messages) expect(message).toContain('libs/statements is the framework-free');
+  });
+
+  it('lets the application core import the domain and the event-store port', async () => {
+    const messages = await restrictedImports(
+      fixture('statements-imports-ports.ts'),
+      'libs/statements/src/fine.ts',
+    );
+    expect(messages).toEqual([]);
+  });
+
+  it('keeps the domain and the event store from importing the application core', async () => {
+    const code = "import { StatementCommands } from '#statements';\nexport const x = StatementCommands;\n";
+    expect(await restrictedImports(code, 'libs/domain/src/misplaced.ts')).toHaveLength(1);
+    expect(await restrictedImports(code, 'libs/event-store/src/misplaced.ts')).toHaveLength(1);
+    expect(await restrictedImports(code, 'libs/importers/src/fine.ts')).toEqual([]);
+  });
 });

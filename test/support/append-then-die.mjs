@@ -1,16 +1,19 @@
-// Runs the API's write path for one recordStatement (read stream, decide, append) against the events file
+// Runs the write path of one recordStatement (the application core: read stream, decide, append) against the events file
 // given, then kills its own process with SIGKILL before any projection can run: the moment between
 // appending and projecting. Uses the compiled build (dist/).
 import { SqliteEventStore } from '../../dist/libs/event-store/src/index.js';
 import { referenceData } from '../../dist/libs/reference/src/index.js';
+import { StatementCommands } from '../../dist/libs/statements/src/index.js';
 import { RandomIdGenerator, SystemClock } from '../../dist/apps/api/src/infrastructure/clock.js';
-import { StatementRepository } from '../../dist/apps/api/src/statements/statement.repository.js';
-import { executeStatementCommand } from '../../dist/apps/api/src/statements/commands/statement-command.js';
-import { RecordStatementCommand } from '../../dist/apps/api/src/statements/commands/statement-commands.js';
 
 const [eventsFile, id] = process.argv.slice(2);
 const store = SqliteEventStore.open(eventsFile);
-const repository = new StatementRepository(store, new SystemClock(), new RandomIdGenerator());
+const core = new StatementCommands({
+  store,
+  reference: referenceData,
+  clock: new SystemClock(),
+  ids: new RandomIdGenerator(),
+});
 const input = {
   occurredOn: '2019-05-16',
   speaker: { name: 'Wang Yi', country: 'CN' },
@@ -21,13 +24,9 @@ const input = {
   attribution: 'PARAPHRASE',
   sources: [{ url: 'https://example.org/crash' }],
 };
-const result = await executeStatementCommand(
-  new RecordStatementCommand({ type: 'RecordStatement', id, input }, undefined, {
-    principal: 'crash-test',
-    correlationId: 'crash-test',
-  }),
-  repository,
-  referenceData,
-);
+const result = await core.execute({
+  command: { type: 'RecordStatement', id, input },
+  context: { principal: 'crash-test', correlationId: 'crash-test' },
+});
 process.stdout.write(`appended at ${result.position}\n`);
 process.kill(process.pid, 'SIGKILL');

@@ -22,7 +22,7 @@ import { OperationsModule } from './operations/operations.module.js';
 import { retryWithBackoff } from './operations/retry.js';
 import { APP_CONFIG } from './infrastructure/tokens.js';
 import { statementCommandHandlers } from './statements/commands/statement-commands.js';
-import { StatementRepository } from './statements/statement.repository.js';
+import { statementCommandsProvider } from './statements/statement-commands.provider.js';
 import { StatementMutations } from './statements/statement-mutations.js';
 import { RecordedTimeIndex } from '#event-store';
 import { StatementQueries } from './statements/statement-queries.js';
@@ -178,7 +178,7 @@ export class AppModule {
         },
         { provide: GraphQLGate, useValue: gate },
         { provide: APP_INTERCEPTOR, useFactory: () => new OperationLimits(gate) },
-        StatementRepository,
+        statementCommandsProvider,
         // the as-of index `positionAtInstant` asks when the store has none of its own (EventStoreDB)
         { provide: RecordedTimeIndex, useClass: ReadModelTimeIndex },
         StatementQueries,

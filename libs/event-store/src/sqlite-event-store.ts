@@ -1,8 +1,6 @@
 import Database from 'better-sqlite3';
 import {
-  EventIdConflictError,
   EventStore,
-  WrongExpectedRevisionError,
   type AppendResult,
   type EventToAppend,
   type EventStoreCapabilities,
@@ -25,6 +23,7 @@ import {
   storedMetadata,
 } from './hash-chain.js';
 import { UpcasterRegistry, upcastVerified } from './upcasting.js';
+import * as rules from './append-rules.js';
 
 export interface SqliteEventStoreOptions {
   /** how long a write waits for another connection's write lock before failing with SQLITE_BUSY; 5000 */
@@ -133,13 +132,6 @@ interface StreamHead {
   hash: string;
 }
 
-/** Where a stored event id lives. */
-interface StoredId {
-  stream: string;
-  revision: bigint;
-  position: bigint;
-}
-
 /**
  * What one append transaction knows of the log: the heads of the streams it writes and the stored events
  * with the ids it appends (each read with ONE query for the whole batch), and the log head (read when the
@@ -148,7 +140,7 @@ interface StoredId {
  */
 interface AppendContext {
   heads: Map<string, StreamHead>;
-  ids: Map<string, StoredId>;
+  ids: Map<string, rules.StoredId>;
   log?: { recordedFloor: string; chainHash: string | null; next: bigint };
 }
 
@@ -207,7 +199,7 @@ export class SqliteEventStore extends EventStore {
       ),
       streamHeadRevision: prepare('SELECT max(revision) AS revision FROM events WHERE stream = ?'),
       byIds: prepare(
-        `SELECT event_id, stream, revision, position FROM events
+        `SELECT event_id, stream, revision, position, type, data FROM events
          WHERE event_id IN (SELECT value FROM json_each(?))`,
       ),
       insert: prepare(
@@ -276,9 +268,10 @@ export class SqliteEventStore extends EventStore {
     options: { expectedRevision: ExpectedRevision },
   ): Promise<AppendResult> {
     this.assertOpen();
-    assertStreamName(stream);
-    assertExpectedRevision(options.expectedRevision);
+    rules.assertStreamName(stream);
+    rules.assertExpectedRevision(options.expectedRevision);
     const prepared = events.map(prepareEvent);
+    rules.assertDistinctIds(stream, prepared);
     const [result] = this.appendTransaction([
       { stream, events: prepared, expected: options.expectedRevision },
     ]);
@@ -293,15 +286,13 @@ export class SqliteEventStore extends EventStore {
   override async appendToStreams(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
     this.assertOpen();
     const prepared = writes.map((write, index) => {
-      assertStreamName(write.stream);
-      assertExpectedRevision(write.expectedRevision);
+      rules.assertStreamName(write.stream);
+      rules.assertExpectedRevision(write.expectedRevision);
       if (!Array.isArray(write.events))
         throw new TypeError(`write ${index} (${write.stream}): events must be an array`);
-      return {
-        stream: write.stream,
-        events: write.events.map(prepareEvent),
-        expected: write.expectedRevision,
-      };
+      const events = write.events.map(prepareEvent);
+      rules.assertDistinctIds(write.stream, events);
+      return { stream: write.stream, events, expected: write.expectedRevision };
     });
     if (prepared.length === 0) return [];
     const results = this.appendTransaction(prepared);
@@ -317,11 +308,24 @@ export class SqliteEventStore extends EventStore {
       stream: string;
     })[])
       heads.set(row.stream, { revision: row.revision, position: row.position, hash: row.hash });
-    const ids = new Map<string, StoredId>();
+    const ids = new Map<string, rules.StoredId>();
     const eventIds = writes.flatMap((write) => write.events.map((event) => event.id));
     if (eventIds.length > 0) {
-      for (const row of this.sql.byIds.all(JSON.stringify(eventIds)) as (StoredId & { event_id: string })[])
-        ids.set(row.event_id, { stream: row.stream, revision: row.revision, position: row.position });
+      for (const row of this.sql.byIds.all(JSON.stringify(eventIds)) as {
+        event_id: string;
+        stream: string;
+        revision: bigint;
+        position: bigint;
+        type: string;
+        data: string;
+      }[])
+        ids.set(row.event_id, {
+          stream: row.stream,
+          revision: Number(row.revision),
+          position: row.position,
+          type: row.type,
+          dataJson: row.data,
+        });
     }
     return { heads, ids };
   }
@@ -333,10 +337,10 @@ export class SqliteEventStore extends EventStore {
     const head = context.heads.get(stream);
     const current = head === undefined ? -1 : Number(head.revision);
 
-    const retried = findIdempotentRetry(stream, events, context.ids);
+    const retried = rules.findIdempotentRetry(stream, events, (id) => context.ids.get(id));
     if (retried) return { ...retried, written: false };
 
-    checkExpectedRevision(stream, expected, current);
+    rules.checkExpectedRevision(stream, expected, current);
     if (events.length === 0) return { nextRevision: current, position: head?.position ?? 0n, written: false };
 
     const log = (context.log ??= this.readLogHead());
@@ -371,7 +375,7 @@ export class SqliteEventStore extends EventStore {
         log.recordedFloor,
         log.chainHash,
       );
-      context.ids.set(event.id, { stream, revision: BigInt(revision), position });
+      context.ids.set(event.id, { stream, revision, position, type: event.type, dataJson: event.dataJson });
       prevHash = hash;
     }
     context.heads.set(stream, { revision: BigInt(revision), position, hash: prevHash ?? '' });
@@ -716,65 +720,14 @@ class SqliteSubscription implements Subscription, AsyncIterator<RecordedEvent> {
   }
 }
 
-/**
- * EventStoreDB's idempotent retry: when every id of the batch is already stored in this stream, in batch
- * order at consecutive revisions, the append succeeds whatever its expected revision and stores nothing.
- * Any other overlap with stored ids is an `EventIdConflictError`. `stored` holds the stored events among the
- * batch's ids (and those the transaction has written so far).
- */
-function findIdempotentRetry(
-  stream: string,
-  events: readonly PreparedEvent[],
-  stored: ReadonlyMap<string, StoredId>,
-): AppendResult | undefined {
-  const seen = new Set<string>();
-  const found: StoredId[] = [];
-  let missing: string | undefined;
-  for (const event of events) {
-    if (seen.has(event.id)) throw new EventIdConflictError(stream, event.id, 'appears twice in the batch');
-    seen.add(event.id);
-    const row = stored.get(event.id);
-    if (row === undefined) {
-      missing ??= event.id;
-      continue;
-    }
-    if (row.stream !== stream) {
-      throw new EventIdConflictError(stream, event.id, `is already stored in stream ${row.stream}`);
-    }
-    found.push(row);
-  }
-  if (found.length === 0) return undefined;
-  if (missing !== undefined) {
-    throw new EventIdConflictError(
-      stream,
-      missing,
-      `is new but ${found.length} other event(s) of the batch are already stored: not an idempotent retry`,
-    );
-  }
-  for (let i = 1; i < found.length; i++) {
-    if (found[i].revision !== found[i - 1].revision + 1n) {
-      throw new EventIdConflictError(
-        stream,
-        events[i].id,
-        'is stored, but not right after the previous event of the batch: not an idempotent retry',
-      );
-    }
-  }
-  const last = found[found.length - 1];
-  return { nextRevision: Number(last.revision), position: last.position };
-}
-
+/** The port's checks (append-rules.ts), then the event serialised once: data and metadata as canonical JSON. */
 function prepareEvent(event: EventToAppend, index: number): PreparedEvent {
-  const where = `event ${index}`;
-  if (typeof event.id !== 'string' || event.id === '') throw new TypeError(`${where}: id must be non-empty`);
-  if (typeof event.type !== 'string' || event.type === '') {
-    throw new TypeError(`${where} (${event.id}): type must be a non-empty string`);
-  }
-  const dataJson = toCanonicalJson(event.data, `${where} (${event.id}) data`);
-  const { prevHash: _prevHash, ...metadata } = storedMetadata(event.metadata, null);
+  const checked = rules.checkEvent(event, index);
+  const { id, type, data, recordedAt } = checked;
+  const dataJson = canonicalJson(data);
+  const { prevHash: _prevHash, ...metadata } = storedMetadata(checked.metadata, null);
   const [metadataBefore, metadataAfter] = membersAroundPrevHash(metadata);
-  const recordedAt = toIsoInstant(event.metadata.recordedAt, `${where} (${event.id}) metadata.recordedAt`);
-  return { id: event.id, type: event.type, dataJson, metadataBefore, metadataAfter, recordedAt };
+  return { id, type, dataJson, metadataBefore, metadataAfter, recordedAt };
 }
 
 /**
@@ -800,18 +753,6 @@ function membersAroundPrevHash(metadata: Record<string, unknown>): [string, stri
   return [before, after];
 }
 
-/**
- * The canonical JSON of a JSON object: the text that is stored and hashed, and that reads back (`JSON.parse`)
- * as the value with `undefined` members dropped. Rejects NaN, Infinity, bigint, class instances, ... rather
- * than storing them mangled.
- */
-function toCanonicalJson(value: unknown, what: string): string {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(`${what} must be a JSON object`);
-  }
-  return canonicalJson(value);
-}
-
 function toIsoInstant(value: unknown, what: string): string {
   const millis = typeof value === 'string' ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(millis)) throw new TypeError(`${what} must be an ISO-8601 instant, got ${String(value)}`);
@@ -831,33 +772,10 @@ function storedRecordedEvent(row: EventRow): RecordedEvent {
   };
 }
 
-function assertStreamName(stream: string): void {
-  if (typeof stream !== 'string' || stream.trim() === '') {
-    throw new TypeError('stream name must be a non-empty string');
-  }
-}
-
-function assertExpectedRevision(expected: ExpectedRevision): void {
-  if (expected === 'any' || expected === 'no_stream' || expected === 'stream_exists') return;
-  if (typeof expected === 'number' && Number.isSafeInteger(expected) && expected >= 0) return;
-  throw new RangeError(
-    `expectedRevision must be a revision (integer >= 0), 'no_stream', 'stream_exists' or 'any', got ${String(expected)}`,
-  );
-}
-
 function assertCount(name: string, value: number): void {
   if (value !== Number.POSITIVE_INFINITY && !(Number.isSafeInteger(value) && value >= 0)) {
     throw new RangeError(`${name} must be an integer >= 0, got ${value}`);
   }
-}
-
-function checkExpectedRevision(stream: string, expected: ExpectedRevision, current: number): void {
-  const ok =
-    expected === 'any' ||
-    (expected === 'no_stream' && current === -1) ||
-    (expected === 'stream_exists' && current !== -1) ||
-    expected === current;
-  if (!ok) throw new WrongExpectedRevisionError(stream, expected, current);
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {

@@ -136,6 +136,35 @@ describe.each([
     });
   });
 
+  it('gives the events of one run one correlation id, and those of one record (statement and links) one causation id', async () => {
+    const text = [
+      line(ID(1), 'The first statement.'),
+      line(ID(2), 'A reply to it.', { respondsTo: [ID(1)] }),
+    ].join('\n');
+    await importText(text);
+
+    const events = await collect(sqlite.readAll());
+    expect(events.map((e) => [e.stream, e.type])).toEqual([
+      [statementStream(ID(1)), 'StatementRecorded'],
+      [statementStream(ID(2)), 'StatementRecorded'],
+      [statementStream(ID(2)), 'StatementResponseLinked'],
+    ]);
+    const [first, reply, link] = events.map((e) => e.metadata);
+    expect(new Set([first.correlationId, reply.correlationId, link.correlationId]).size).toBe(1);
+    expect(link.causationId).toBe(reply.causationId);
+    expect(first.causationId).not.toBe(reply.causationId);
+    expect(new Set(events.map((e) => e.id)).has(reply.causationId)).toBe(false);
+    expect(events.every((e) => e.metadata.recordedBy === 'import:test.ndjson')).toBe(true);
+    expect(events.every((e) => e.metadata.recordedAt === '2026-02-03T04:05:06.000Z')).toBe(true);
+
+    const again = await importText(text);
+    expect(again.imported).toBe(0);
+    const next = await importText(line(ID(3), 'A later run.'));
+    expect(next.imported).toBe(1);
+    const [later] = await collect(sqlite.readStream(statementStream(ID(3))));
+    expect(later.metadata.correlationId).not.toBe(first.correlationId);
+  });
+
   it('records response links in the same append as their statement; a bad link rejects the statement', async () => {
     const text = [
       line(ID(1), 'The first statement.'),

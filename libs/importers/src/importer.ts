@@ -1,18 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import {
-  CURRENT_SCHEMA_VERSION,
-  DomainError,
-  StatementConflictError,
-  ValidationError,
-  decide,
-  evolve,
-  initialStatementState,
-  statementStream,
-  type ReferenceData,
-  type StatementEvent,
-  type StatementState,
-} from '#domain';
-import { WrongExpectedRevisionError, type EventStore, type Position, type StreamWrite } from '#event-store';
+import { DomainError, StatementConflictError, ValidationError, type ReferenceData } from '#domain';
+import type { EventStore, Position } from '#event-store';
+import { appendWithRetries, decideBatch, prepareWrites, type CommandItem } from '#statements';
 import type { SourceRecord } from './records.js';
 
 export const DEFAULT_BATCH_SIZE = 5000;
@@ -92,17 +81,12 @@ export interface ImportReport {
   lastPosition: Position;
 }
 
-interface Pending {
-  line: number;
-  id: string;
-  events: StatementEvent[];
-}
-
 /**
- * Records the statements of `records` in batches: each statement is decided by the domain (`decide` on its
- * stream's current state, so every rule of a hand-recorded statement holds), and each batch of new streams is
- * appended with `appendToStreams` in one call (one transaction on the SQLite store: a batch is stored whole or
- * not at all). A statement whose id is already stored with the same content is skipped as "already imported";
+ * Records the statements of `records` in batches, through the application core (libs/statements) that the
+ * statement commands use: each statement is a `RecordStatement` (with its response links after it) decided on
+ * its stream's current state by `decideBatch`, so every rule of a hand-recorded statement holds, and each
+ * batch is appended with `appendToStreams` in one call (one transaction on the SQLite store: a batch is stored
+ * whole or not at all). A statement whose id is already stored with the same content is skipped as "already imported";
  * the same id with other content is a rejection. So re-importing a file adds nothing.
  *
  * Errors of the store (other than a lost race, which re-decides the batch) end the import: the batches before
@@ -118,9 +102,10 @@ export async function importStatements(
     throw new RangeError(`batchSize must be an integer >= 1, got ${batchSize}`);
   }
   const maxListed = options.maxListedRejections ?? DEFAULT_MAX_LISTED_REJECTIONS;
-  const clock = options.clock ?? (() => new Date());
-  const newId = options.newId ?? randomUUID;
-  const correlationId = newId();
+  const clock = { now: options.clock ?? (() => new Date()) };
+  const ids = { newId: options.newId ?? randomUUID };
+  // every event of this import run carries its id; each record is one command (its events' causationId)
+  const context = { principal: options.recordedBy, correlationId: ids.newId() };
   const report: ImportReport = {
     records: 0,
     imported: 0,
@@ -142,41 +127,40 @@ export async function importStatements(
   const storeBatch = async (
     batch: Extract<SourceRecord, { kind: 'statement' }>[],
   ): Promise<{ statements: number; already: number; lastPosition: Position | undefined }> => {
-    for (let attempt = 1; ; attempt++) {
-      const outcome = await decideBatch(batch, store, options.reference);
-      const writes: StreamWrite[] = outcome.pending.map((p) => ({
-        stream: statementStream(p.id),
-        expectedRevision: 'no_stream',
-        events: p.events.map((event) => ({
-          id: newId(),
-          type: event.type,
-          data: event.data,
-          metadata: {
-            recordedAt: clock().toISOString(),
-            recordedBy: options.recordedBy,
-            correlationId,
-            causationId: newId(),
-            schemaVersion: CURRENT_SCHEMA_VERSION,
-          },
-        })),
-      }));
-      let batchPosition: Position | undefined;
-      try {
-        const results = await store.appendToStreams(writes);
-        for (const result of results)
-          if (batchPosition === undefined || result.position > batchPosition) batchPosition = result.position;
-        if (batchPosition !== undefined && batchPosition > report.lastPosition)
-          report.lastPosition = batchPosition;
-      } catch (error) {
-        if (error instanceof WrongExpectedRevisionError && attempt < MAX_BATCH_ATTEMPTS) continue;
-        throw error;
+    const items: CommandItem[] = batch.map((record) => ({
+      command: { type: 'RecordStatement', id: record.id, input: record.input },
+      then: (record.respondsTo ?? []).map((respondsTo) => ({
+        type: 'LinkResponse',
+        id: record.id,
+        respondsTo,
+      })),
+      commandId: ids.newId(),
+    }));
+    const { value: outcome, results } = await appendWithRetries(store, MAX_BATCH_ATTEMPTS, async () => {
+      const outcomes = await decideBatch(store, options.reference, items);
+      const decisions = outcomes.flatMap((o) => (o.kind === 'decided' ? [o.decision] : []));
+      return { writes: prepareWrites(decisions, context, clock, ids), value: { outcomes, decisions } };
+    });
+    let batchPosition: Position | undefined;
+    for (const result of results)
+      if (batchPosition === undefined || result.position > batchPosition) batchPosition = result.position;
+    if (batchPosition !== undefined && batchPosition > report.lastPosition)
+      report.lastPosition = batchPosition;
+
+    let already = 0;
+    outcome.outcomes.forEach((o, index) => {
+      // stored before, with the links it had then: the file's links are not added to it
+      if (o.kind === 'unchanged') already += 1;
+      if (o.kind === 'refused') {
+        const earlierLine = o.earlier === undefined ? undefined : batch[o.earlier].line;
+        addRejection(rejectionOf(o.error, batch[index].line, earlierLine));
       }
-      report.imported += outcome.pending.length;
-      report.events += writes.reduce((n, w) => n + w.events.length, 0);
-      for (let i = 0; i < outcome.already; i++) countSkip(SKIP_ALREADY_IMPORTED);
-      outcome.rejections.forEach(addRejection);
-      return { statements: outcome.pending.length, already: outcome.already, lastPosition: batchPosition };
-    }
+    });
+    const statements = outcome.decisions.length;
+    report.imported += statements;
+    report.events += outcome.decisions.reduce((n, d) => n + d.events.length, 0);
+    for (let i = 0; i < already; i++) countSkip(SKIP_ALREADY_IMPORTED);
+    return { statements, already, lastPosition: batchPosition };
   };
 
   let batch: Extract<SourceRecord, { kind: 'statement' }>[] = [];
@@ -228,78 +212,7 @@ export async function importStatements(
   return report;
 }
 
-interface BatchOutcome {
-  pending: Pending[];
-  already: number;
-  rejections: Rejection[];
-}
-
-/**
- * The streams of the batch that hold events, when the store can say so without reading them (the port's
- * `streamRevisions`); undefined means every statement's stream is read.
- */
-async function storedStreams(
-  batch: readonly Extract<SourceRecord, { kind: 'statement' }>[],
-  store: EventStore,
-): Promise<ReadonlySet<string> | undefined> {
-  const revisions = await store.streamRevisions([...new Set(batch.map((r) => statementStream(r.id)))]);
-  return revisions === undefined ? undefined : new Set(revisions.keys());
-}
-
-/** Decides every statement of a batch against its stream's stored state and the batch's earlier statements. */
-async function decideBatch(
-  batch: Extract<SourceRecord, { kind: 'statement' }>[],
-  store: EventStore,
-  reference: ReferenceData,
-): Promise<BatchOutcome> {
-  const outcome: BatchOutcome = { pending: [], already: 0, rejections: [] };
-  const inBatch = new Map<string, { line: number; state: StatementState }>();
-  // a new statement's stream holds nothing: only the streams that exist are read
-  const stored = await storedStreams(batch, store);
-  for (const record of batch) {
-    const key = record.id.toLowerCase();
-    const earlier = inBatch.get(key);
-    const state =
-      earlier?.state ??
-      (stored === undefined || stored.has(statementStream(record.id))
-        ? await loadState(store, record.id)
-        : initialStatementState);
-    try {
-      const events = decide(
-        { type: 'RecordStatement', id: record.id, input: record.input },
-        state,
-        reference,
-      );
-      if (events.length === 0) {
-        // stored before, with the links it had then: the file's links are not added to it
-        outcome.already += 1;
-        continue;
-      }
-      // response links go in the same append as the statement, so it is stored with them or not at all
-      let linked = events.reduce(evolve, state);
-      for (const respondsTo of record.respondsTo ?? []) {
-        const link = decide({ type: 'LinkResponse', id: record.id, respondsTo }, linked, reference);
-        events.push(...link);
-        linked = link.reduce(evolve, linked);
-      }
-      outcome.pending.push({ line: record.line, id: record.id, events });
-      inBatch.set(key, { line: record.line, state: events.reduce(evolve, state) });
-    } catch (error) {
-      outcome.rejections.push(rejectionOf(error, record.line, earlier?.line));
-    }
-  }
-  return outcome;
-}
-
-async function loadState(store: EventStore, id: string): Promise<StatementState> {
-  let state: StatementState = initialStatementState;
-  for await (const event of store.readStream(statementStream(id))) {
-    state = evolve(state, { type: event.type, data: event.data } as StatementEvent);
-  }
-  return state;
-}
-
-function rejectionOf(error: unknown, line: number, earlierLine: number | undefined): Rejection {
+function rejectionOf(error: DomainError, line: number, earlierLine: number | undefined): Rejection {
   if (error instanceof ValidationError) {
     return { line, field: error.field.replace(/^input\./, ''), reason: error.reason };
   }
@@ -307,6 +220,5 @@ function rejectionOf(error: unknown, line: number, earlierLine: number | undefin
     const where = earlierLine === undefined ? 'in the store' : `by line ${earlierLine}`;
     return { line, field: 'id', reason: `${error.message} (${where})` };
   }
-  if (error instanceof DomainError) return { line, field: 'input', reason: error.message };
-  throw error;
+  return { line, field: 'input', reason: error.message };
 }

@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore, type EventStore } from '#event-store';
-import { collect, event } from '#event-store/testing';
+import { InMemoryEventStore, collect, event } from '#event-store/testing';
 import { lagCountLimit, lagInEvents } from './projection-runner.js';
-import { InMemoryEventStore } from './testing/in-memory-event-store.js';
 
 /** A store whose positions have gaps (as EventStoreDB's byte offsets do): every position times 1000. */
 class GappedStore extends InMemoryEventStore {

@@ -5,7 +5,7 @@ import { jest } from '@jest/globals';
 import type { Position, RecordedEvent } from '#event-store';
 import { ReadModel } from '#read-model';
 import { ProjectionRunner } from './projection-runner.js';
-import { InMemoryEventStore } from './testing/in-memory-event-store.js';
+import { InMemoryEventStore } from '#event-store/testing';
 import { StatementScenario } from './testing/statement-events.js';
 
 let dir: string;

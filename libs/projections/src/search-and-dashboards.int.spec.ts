@@ -9,7 +9,7 @@ import {
   type StatementConnection,
 } from '#read-model';
 import { ProjectionRunner } from './projection-runner.js';
-import { InMemoryEventStore } from './testing/in-memory-event-store.js';
+import { InMemoryEventStore } from '#event-store/testing';
 import { StatementScenario } from './testing/statement-events.js';
 
 let dir: string;

@@ -1,13 +1,12 @@
 import {
-  STATEMENT_EVENT_TYPES,
   evolve,
   initialStatementState,
   statementIdOf,
   type StatementEvent,
-  type StatementEventType,
   type StatementState,
 } from '#domain';
 import type { RecordedEvent } from '#event-store';
+import { decodeStatementEvent } from '#statements';
 import {
   diffStatement,
   type ReadModel,
@@ -25,13 +24,13 @@ import {
  * read model's `diffStatement` (each question's module has its part).
  */
 
-/** The event as a statement event, or undefined when it is not one (other streams, unknown types). */
+/**
+ * The event as a statement event, or undefined when it is not one (other streams, unknown types). The data
+ * (lifted to the current schema at the store boundary) is checked by the statements' one event codec.
+ */
 export function statementEventOf(event: RecordedEvent): StatementEvent | undefined {
   if (statementIdOf(event.stream) === undefined) return undefined;
-  if (!(STATEMENT_EVENT_TYPES as readonly string[]).includes(event.type)) return undefined;
-  // Stored data is the JSON the decider produced (lifted to the current schema at the store boundary), so
-  // its shape is the one its `type` names; the store hands it back as untyped JSON.
-  return { type: event.type as StatementEventType, data: event.data } as unknown as StatementEvent;
+  return decodeStatementEvent(event);
 }
 
 /**

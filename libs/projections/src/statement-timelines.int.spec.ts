@@ -13,7 +13,7 @@ import type { RecordedEvent } from '#event-store';
 import { applyStatementEvents } from './statement-projection.js';
 import { ProjectionRunner } from './projection-runner.js';
 import { rebuildInto } from './rebuild.js';
-import { InMemoryEventStore } from './testing/in-memory-event-store.js';
+import { InMemoryEventStore } from '#event-store/testing';
 import { StatementScenario } from './testing/statement-events.js';
 
 let dir: string;

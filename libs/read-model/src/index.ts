@@ -7,6 +7,7 @@ export { countryEntriesOf, topicEntriesOf } from './timelines/projection.js';
 export { asOfWrites, type PositionAtTime } from './as-of.js';
 export { describeDifference, firstDifference, type ReadModelDifference } from './compare.js';
 export { MAX_PAGE_SIZE, MAX_TOPICS } from './query-args.js';
+export * from './query-arguments.js';
 export { encodeCursor, decodeCursor, type TimelineKey } from './cursor.js';
 export { sortKeyOf, sortKeyRange } from './partial-date.js';
 export { MAX_QUERY_LENGTH, toFtsQuery } from './search/sql.js';

@@ -1,9 +1,18 @@
-import { Injectable } from '@nestjs/common';
-import { isPartialDate, LIMITS } from '#domain';
-import { ReadModel, type ActivityBucket, type CountryRelation, type TimelineFilter } from '#read-model';
+import { Inject, Injectable } from '@nestjs/common';
+import { isPartialDate, type ReferenceData } from '#domain';
+import {
+  ReadModel,
+  pageSize,
+  timelineFilterOf,
+  topicArgument,
+  type ActivityBucket,
+  type CountryRelation,
+  type TimelineFilter,
+} from '#read-model';
 import { badUserInput } from '../graphql/errors.js';
 import type { StatementConnectionType } from '../graphql/statement.types.js';
-import { MAX_PAGE_SIZE, StatementQueries } from '../statements/statement-queries.js';
+import { REFERENCE_DATA } from '../infrastructure/tokens.js';
+import { StatementQueries } from '../statements/statement-queries.js';
 
 /** The timeline a dashboard or an export is about: exactly one of a country or a topic. */
 export type TimelineSubject = { timeline: 'country'; key: string } | { timeline: 'topic'; key: string };
@@ -14,6 +23,7 @@ export class JournalismQueries {
   constructor(
     private readonly readModel: ReadModel,
     private readonly statements: StatementQueries,
+    @Inject(REFERENCE_DATA) private readonly reference: ReferenceData,
   ) {}
 
   /** Exactly one of `country` and `topic`, resolved (alpha-2 / slug), or BAD_USER_INPUT naming them. */
@@ -23,20 +33,7 @@ export class JournalismQueries {
     if (hasCountry === hasTopic)
       throw badUserInput(hasCountry ? 'topic' : 'country', 'give exactly one of country and topic');
     if (hasCountry) return { timeline: 'country', key: this.statements.country(country, 'country') };
-    return { timeline: 'topic', key: this.topic(topic ?? '', 'topic') };
-  }
-
-  topic(input: string, field: string): string {
-    const slug = input.trim().toLowerCase();
-    if (slug === '') throw badUserInput(field, 'must not be empty');
-    if (slug.length > LIMITS.topic) throw badUserInput(field, `longer than ${LIMITS.topic} characters`);
-    // a topic that no statement can have (topics are slugs) is a mistake, not an empty timeline
-    if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(slug))
-      throw badUserInput(
-        field,
-        'not a topic slug: lower-case letters and digits in words joined by single hyphens (e.g. counter-terrorism)',
-      );
-    return slug;
+    return { timeline: 'topic', key: topicArgument(topic ?? '', 'topic') };
   }
 
   search(
@@ -45,11 +42,10 @@ export class JournalismQueries {
     first: number,
     after?: string,
   ): StatementConnectionType {
-    if (!Number.isInteger(first) || first < 0) throw badUserInput('first', 'must be a non-negative integer');
     const page = this.readModel.search({
       query,
-      filter: filter && this.filter(filter),
-      first: Math.min(first, MAX_PAGE_SIZE),
+      filter: timelineFilterOf(filter, this.reference.countries),
+      first: pageSize(first),
       after,
     });
     return {
@@ -89,13 +85,5 @@ export class JournalismQueries {
       }
     }
     return { from, to };
-  }
-
-  private filter(filter: TimelineFilter): TimelineFilter {
-    return {
-      ...filter,
-      topics: filter.topics?.map((topic, i) => this.topic(topic, `filter.topics.${i}`)),
-      counterpart: filter.counterpart && this.statements.country(filter.counterpart, 'filter.counterpart'),
-    };
   }
 }

@@ -1,10 +1,10 @@
 import { Args, Context, Resolver, Subscription } from '@nestjs/graphql';
 import type { PubSub } from 'mercurius';
-import type { StatementView } from '#read-model';
+import { InvalidArgumentError, topicArgument, type StatementView } from '#read-model';
+import { badUserInput } from '../graphql/errors.js';
 import { CountryCodeScalar } from '../graphql/scalars.js';
 import { StatementType } from '../graphql/statement.types.js';
 import { StatementQueries } from '../statements/statement-queries.js';
-import { JournalismQueries } from './journalism.queries.js';
 import {
   changeMatches,
   STATEMENT_CHANGED,
@@ -26,7 +26,6 @@ export class StatementChangesResolver {
   constructor(
     private readonly changes: StatementChanges,
     private readonly statements: StatementQueries,
-    private readonly queries: JournalismQueries,
   ) {}
 
   @Subscription(() => StatementType, {
@@ -50,7 +49,7 @@ export class StatementChangesResolver {
     } catch (error) {
       // Mercurius iterates whatever this returns (a thrown error would reach it as a non-iterable value): a
       // stream that fails at once ends the subscription with the error, which names the argument
-      return failing(error);
+      return failing(error instanceof InvalidArgumentError ? badUserInput(error.field, error.reason) : error);
     }
     this.changes.ensureListening();
     return pubsub.subscribe(STATEMENT_CHANGED);
@@ -59,7 +58,7 @@ export class StatementChangesResolver {
   private resolve(variables: ChangeArgs): { country?: string; topic?: string } {
     const resolved = {
       country: variables.country ? this.statements.country(variables.country, 'country') : undefined,
-      topic: variables.topic ? this.queries.topic(variables.topic, 'topic') : undefined,
+      topic: variables.topic ? topicArgument(variables.topic, 'topic') : undefined,
     };
     resolvedArgs.set(variables, resolved);
     return resolved;

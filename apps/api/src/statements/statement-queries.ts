@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { GraphQLError } from 'graphql';
-import { LIMITS, statementStream, type ReferenceData } from '#domain';
+import { statementStream, type ReferenceData } from '#domain';
 import {
   EventStore,
   RecordedTimeIndex,
@@ -9,7 +9,18 @@ import {
   type RecordedEvent,
 } from '#event-store';
 import { ProjectionRunner } from '#projections';
-import { ReadModel, type TimelinePage, type TimelineRequest } from '#read-model';
+import {
+  InvalidArgumentError,
+  MAX_TOPICS,
+  ReadModel,
+  countryArgument,
+  pageSize,
+  timelineFilterOf,
+  topicArgument,
+  topicPrefixArgument,
+  type TimelinePage,
+  type TimelineRequest,
+} from '#read-model';
 import type { StatementConnectionType } from '../graphql/statement.types.js';
 import { APP_CONFIG } from '../infrastructure/tokens.js';
 import type { AppConfig } from '#runtime';
@@ -18,10 +29,6 @@ import { badUserInput } from '../graphql/errors.js';
 import { LIST_CAPS } from '../security/graphql-limits.js';
 import type { StatementEventType } from '../graphql/statement.types.js';
 import { toNode, type StatementNode } from '../graphql/statement-node.js';
-
-/** Largest timeline page a client may ask for (DESIGN §8); a larger `first` is capped. */
-export const MAX_PAGE_SIZE = 100;
-const MAX_TOPICS = 1000;
 
 export interface TimelineArgs {
   filter?: TimelineRequest['filter'];
@@ -49,13 +56,7 @@ export class StatementQueries {
 
   /** alpha-2 for any accepted spelling of a country, or BAD_USER_INPUT naming the argument. */
   country(input: string, field: string): string {
-    const code = this.reference.countries.resolve(input);
-    if (!code)
-      throw badUserInput(
-        field,
-        `unknown country "${input}" (give an ISO 3166-1 alpha-2 or alpha-3 code or an English name)`,
-      );
-    return code;
+    return countryArgument(input, field, this.reference.countries);
   }
 
   /** Waits (bounded) until the read model has applied `minPosition`: read-your-writes across processes. */
@@ -83,22 +84,15 @@ export class StatementQueries {
   }
 
   async topicTimeline(topic: string, args: TimelineArgs): Promise<StatementConnectionType> {
-    const slug = this.topic(topic, 'topic');
+    const slug = topicArgument(topic, 'topic');
     const request = this.request(args);
     await this.reach(args.minPosition);
     return connection(this.readModel.topicTimeline(slug, request), request.asOf);
   }
 
   topics(prefix: string | undefined, first: number) {
-    const slugPrefix = prefix === undefined ? undefined : this.topic(prefix, 'prefix');
-    return this.readModel.topics(slugPrefix, this.pageSize(first, 'first', MAX_TOPICS));
-  }
-
-  /** Topics are looked up as stored: trimmed and lower-cased (the domain's slug rule). */
-  private topic(input: string, field: string): string {
-    const slug = input.trim().toLowerCase();
-    if (slug.length > LIMITS.topic) throw badUserInput(field, `longer than ${LIMITS.topic} characters`);
-    return slug;
+    const slugPrefix = prefix === undefined ? undefined : topicPrefixArgument(prefix, 'prefix');
+    return this.readModel.topics(slugPrefix, pageSize(first, MAX_TOPICS));
   }
 
   /** At most `first` events of the statement, oldest first, after revision `after` (the first has revision 0). */
@@ -106,7 +100,7 @@ export class StatementQueries {
     if (after !== undefined && (!Number.isInteger(after) || after < 0)) {
       throw badUserInput('after', 'must be a non-negative revision');
     }
-    const maxCount = this.pageSize(first, 'first', LIST_CAPS['Statement.history'].max);
+    const maxCount = this.listSize(first, 'first', LIST_CAPS['Statement.history'].max);
     if (maxCount === 0) return [];
     const events: StatementEventType[] = [];
     const fromRevision = after === undefined ? 0 : after + 1;
@@ -116,9 +110,17 @@ export class StatementQueries {
     return events;
   }
 
-  /** `first` of a nested list: a negative or fractional value is refused, a larger one answered with `max`. */
+  /**
+   * `first` of a nested list: a negative or fractional value is refused, a larger one answered with `max`.
+   * Field resolvers do not pass Nest's exception filter, so the refusal is a GraphQL error already.
+   */
   listSize(first: number, field: string, max: number): number {
-    return this.pageSize(first, field, max);
+    try {
+      return pageSize(first, max, field);
+    } catch (error) {
+      if (error instanceof InvalidArgumentError) throw badUserInput(error.field, error.reason);
+      throw error;
+    }
   }
 
   /**
@@ -158,24 +160,13 @@ export class StatementQueries {
   }
 
   private request(args: TimelineArgs): TimelineRequest {
-    const filter = args.filter && {
-      ...args.filter,
-      topics: args.filter.topics?.map((topic, i) => this.topic(topic, `filter.topics.${i}`)),
-      counterpart: args.filter.counterpart && this.country(args.filter.counterpart, 'filter.counterpart'),
-    };
     return {
-      filter,
-      first: this.pageSize(args.first, 'first', MAX_PAGE_SIZE),
+      filter: timelineFilterOf(args.filter, this.reference.countries),
+      first: pageSize(args.first),
       after: args.after,
       order: args.order,
       asOf: args.asOf,
     };
-  }
-
-  /** `first` is capped: a larger page is answered with `max` items (and `hasNextPage`). */
-  private pageSize(first: number, field: string, max: number): number {
-    if (!Number.isInteger(first) || first < 0) throw badUserInput(field, 'must be a non-negative integer');
-    return Math.min(first, max);
   }
 }
 

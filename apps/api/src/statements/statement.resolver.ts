@@ -32,7 +32,7 @@ import {
   TagStatementCommand,
   UntagStatementCommand,
 } from './commands/statement-commands.js';
-import type { CommandContext } from './statement.repository.js';
+import type { CommandContext } from '#statements';
 import { StatementMutations, type StatementResult } from './statement-mutations.js';
 import { StatementQueries } from './statement-queries.js';
 

@@ -4,13 +4,16 @@ import { join } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Command, Option } from 'commander';
-import { isPartialDate, LIMITS } from '#domain';
+import { isPartialDate } from '#domain';
 import { ProjectionRunner } from '#projections';
 import {
   EXPORT_FORMATS,
+  InvalidArgumentError,
+  countryArgument,
   exportTimeline,
   ReadModel,
   ReadModelUnusableError,
+  topicArgument,
   type ExportFormat,
   type TimelineExportRequest,
 } from '#read-model';
@@ -53,21 +56,20 @@ export function timelineRequestOf(options: TimelineOptions): TimelineExportReque
     }
   }
   const range = { from: options.from, to: options.to };
-  if (options.country !== undefined) {
-    const code = referenceData.countries.resolve(options.country);
-    if (code === undefined) {
-      throw new ExportUsageError(
-        '--country',
-        `unknown country "${options.country}" (alpha-2, alpha-3 or English name)`,
-      );
+  // the country and topic rules of every read query (libs/read-model query-arguments.ts)
+  try {
+    if (options.country !== undefined) {
+      return {
+        timeline: 'country',
+        key: countryArgument(options.country, '--country', referenceData.countries),
+        ...range,
+      };
     }
-    return { timeline: 'country', key: code, ...range };
+    return { timeline: 'topic', key: topicArgument(options.topic ?? '', '--topic'), ...range };
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw new ExportUsageError(error.field, error.reason);
+    throw error;
   }
-  const slug = (options.topic ?? '').trim().toLowerCase();
-  if (slug === '' || slug.length > LIMITS.topic) {
-    throw new ExportUsageError('--topic', `must be 1 to ${LIMITS.topic} characters`);
-  }
-  return { timeline: 'topic', key: slug, ...range };
 }
 
 /**

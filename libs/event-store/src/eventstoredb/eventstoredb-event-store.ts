@@ -19,9 +19,7 @@ import {
   type ResolvedEvent,
 } from '@eventstore/db-client';
 import {
-  EventIdConflictError,
   EventStore,
-  WrongExpectedRevisionError,
   type AppendResult,
   type EventToAppend,
   type ExpectedRevision,
@@ -34,6 +32,7 @@ import {
   type Subscription,
 } from '../event-store.js';
 import { canonicalJson, computeEventHash, storedMetadata } from '../hash-chain.js';
+import * as rules from '../append-rules.js';
 import {
   isStreamNotFound,
   isSystemEvent,
@@ -100,10 +99,13 @@ interface PreparedEvent {
   id: string;
   type: string;
   data: JsonObject;
+  /** the canonical JSON of `data`, to compare with a stored event of the same id */
+  dataJson: string;
   metadata: JsonObject;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** EventStoreDB's own naming rules on top of the port's (append-rules.ts). */
+const RULES = { eventStoreDbNames: true };
 
 /**
  * The event store on EventStoreDB/KurrentDB (DESIGN §5), through `@eventstore/db-client`.
@@ -182,24 +184,20 @@ export class EventStoreDbEventStore extends EventStore {
     options: { expectedRevision: ExpectedRevision },
   ): Promise<AppendResult> {
     this.assertOpen();
-    assertStreamName(stream);
+    rules.assertStreamName(stream, RULES);
     const expected = options.expectedRevision;
-    assertExpectedRevision(expected);
+    rules.assertExpectedRevision(expected);
     const prepared = events.map(prepareEvent);
-    const ids = new Set<string>();
-    for (const event of prepared) {
-      if (ids.has(event.id)) throw new EventIdConflictError(stream, event.id, 'appears twice in the batch');
-      ids.add(event.id);
-    }
+    rules.assertDistinctIds(stream, prepared);
 
     let conflict: unknown;
     for (let attempt = 0; attempt < this.options.maxAppendAttempts; attempt++) {
       const stored = await collect(this.readStream(stream));
-      const retried = findIdempotentRetry(stream, prepared, stored);
+      const retried = rules.findIdempotentRetry(stream, prepared, storedIds(stream, prepared, stored));
       if (retried) return retried;
       const last = stored.at(-1);
       const current = last?.revision ?? -1;
-      checkExpectedRevision(stream, expected, current);
+      rules.checkExpectedRevision(stream, expected, current);
       if (prepared.length === 0) return { nextRevision: current, position: last?.position ?? 0n };
 
       const data = chain(stream, prepared, current, last?.metadata.hash ?? null);
@@ -321,7 +319,7 @@ export class EventStoreDbEventStore extends EventStore {
     this.assertOpen();
     const revisions = new Map<string, number>();
     for (const stream of new Set(streams)) {
-      assertStreamName(stream);
+      rules.assertStreamName(stream, RULES);
       const read = this.client.readStream(this.serverName(stream), {
         fromRevision: END,
         maxCount: 1,
@@ -527,68 +525,36 @@ function chain(
 }
 
 /**
- * EventStoreDB's idempotent retry, decided here because the server only recognises one at the same expected
- * revision: when every id of the batch is already stored in this stream, in batch order at consecutive
- * revisions, the append succeeds with the stored result. Any other overlap is an `EventIdConflictError`.
+ * The stored events of the stream among the batch's ids, for `findIdempotentRetry` (decided here because the
+ * server only recognises a retry at the same expected revision). Only the stream is read: an id stored in
+ * another stream is not found (the server has no index by event id to ask).
  */
-function findIdempotentRetry(
+function storedIds(
   stream: string,
-  events: PreparedEvent[],
-  stored: RecordedEvent[],
-): AppendResult | undefined {
-  if (events.length === 0) return undefined;
-  const byId = new Map(stored.map((event) => [event.id, event]));
-  const found = events.map((event) => byId.get(event.id));
-  const present = found.filter((event) => event !== undefined);
-  if (present.length === 0) return undefined;
-  if (present.length < events.length) {
-    const missing = events[found.indexOf(undefined)];
-    throw new EventIdConflictError(
-      stream,
-      missing.id,
-      `is new but ${present.length} other event(s) of the batch are already stored: not an idempotent retry`,
-    );
+  events: readonly PreparedEvent[],
+  stored: readonly RecordedEvent[],
+): (id: string) => rules.StoredId | undefined {
+  const ids = new Set(events.map((event) => event.id));
+  const byId = new Map<string, rules.StoredId>();
+  for (const event of stored) {
+    if (!ids.has(event.id)) continue;
+    const { revision, position, type } = event;
+    byId.set(event.id, { stream, revision, position, type, dataJson: canonicalJson(event.data) });
   }
-  for (let i = 1; i < present.length; i++) {
-    if (present[i].revision !== present[i - 1].revision + 1) {
-      throw new EventIdConflictError(
-        stream,
-        events[i].id,
-        'is stored, but not right after the previous event of the batch: not an idempotent retry',
-      );
-    }
-  }
-  const last = present[present.length - 1];
-  return { nextRevision: last.revision, position: last.position };
+  return (id) => byId.get(id);
 }
 
-function checkExpectedRevision(stream: string, expected: ExpectedRevision, current: number): void {
-  const ok =
-    expected === 'any' ||
-    (expected === 'no_stream' && current === -1) ||
-    (expected === 'stream_exists' && current !== -1) ||
-    expected === current;
-  if (!ok) throw new WrongExpectedRevisionError(stream, expected, current);
-}
-
+/** The port's checks (append-rules.ts), then data and metadata as they will read back from the server. */
 function prepareEvent(event: EventToAppend, index: number): PreparedEvent {
-  const where = `event ${index}`;
-  if (typeof event.id !== 'string' || !UUID.test(event.id)) {
-    throw new TypeError(`${where}: id must be a UUID (EventStoreDB requires it), got ${String(event.id)}`);
-  }
-  if (typeof event.type !== 'string' || event.type === '' || event.type.startsWith('$')) {
-    throw new TypeError(`${where} (${event.id}): type must be a non-empty string not starting with $`);
-  }
-  const { prevHash: _prevHash, hash: _hash, ...metadata } = event.metadata as Record<string, unknown>;
-  const recordedAt = Date.parse(String(event.metadata.recordedAt));
-  if (typeof event.metadata.recordedAt !== 'string' || Number.isNaN(recordedAt)) {
-    throw new TypeError(`${where} (${event.id}) metadata.recordedAt must be an ISO-8601 instant`);
-  }
+  const checked = rules.checkEvent(event, index, RULES);
+  const where = `event ${index} (${checked.id})`;
+  const data = toJsonObject(checked.data, `${where} data`);
   return {
-    id: event.id,
-    type: event.type,
-    data: toJsonObject(event.data, `${where} (${event.id}) data`),
-    metadata: toJsonObject(metadata, `${where} (${event.id}) metadata`),
+    id: checked.id,
+    type: checked.type,
+    data,
+    dataJson: canonicalJson(data),
+    metadata: toJsonObject(checked.metadata, `${where} metadata`),
   };
 }
 
@@ -601,22 +567,6 @@ function toJsonObject(value: unknown, what: string): JsonObject {
 
 function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function assertStreamName(stream: string): void {
-  if (typeof stream !== 'string' || stream.trim() === '') {
-    throw new TypeError('stream name must be a non-empty string');
-  }
-  if (stream.startsWith('$'))
-    throw new TypeError(`stream name must not start with $ (system streams): ${stream}`);
-}
-
-function assertExpectedRevision(expected: ExpectedRevision): void {
-  if (expected === 'any' || expected === 'no_stream' || expected === 'stream_exists') return;
-  if (typeof expected === 'number' && Number.isSafeInteger(expected) && expected >= 0) return;
-  throw new RangeError(
-    `expectedRevision must be a revision (integer >= 0), 'no_stream', 'stream_exists' or 'any', got ${String(expected)}`,
-  );
 }
 
 function assertCount(name: string, value: number): void {

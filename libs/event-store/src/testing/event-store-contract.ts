@@ -212,6 +212,44 @@ export function eventStoreContract(
         }
         expect(await store.headPosition()).toBe(head);
       });
+
+      it('an id stored with other data or another type is an EventIdConflictError, not a retry', async () => {
+        const stored = event('Original', { n: 1 });
+        await append('s', [stored], 'no_stream');
+        const head = await store.headPosition();
+
+        for (const reused of [
+          { ...stored, data: { n: 2 } },
+          { ...stored, type: 'Other' },
+        ]) {
+          const error = await append('s', [reused]).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(error).toBeInstanceOf(EventIdConflictError);
+          expect(error).toMatchObject({ stream: 's', eventId: stored.id });
+        }
+        expect(await store.headPosition()).toBe(head);
+        expect((await collect(store.readStream('s'))).map((e) => e.data)).toEqual([{ n: 1 }]);
+      });
+
+      it('a batch with some ids stored and some new is an EventIdConflictError, storing nothing', async () => {
+        const stored = event();
+        await append('s', [stored], 'no_stream');
+        const fresh = event();
+
+        await expect(append('s', [stored, fresh])).rejects.toBeInstanceOf(EventIdConflictError);
+        expect(await collect(store.readStream('s'))).toHaveLength(1);
+      });
+
+      it('a batch naming one id twice is an EventIdConflictError, storing nothing', async () => {
+        const twice = event();
+        await expect(append('s', [twice, twice], 'no_stream')).rejects.toMatchObject({
+          name: 'EventIdConflictError',
+          eventId: twice.id,
+        });
+        expect(await store.headPosition()).toBe(0n);
+      });
     });
 
     describe('appendToStreams', () => {

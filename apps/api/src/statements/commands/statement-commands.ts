@@ -1,5 +1,4 @@
 import {
-  StatementNotFoundError,
   type AddStatementSource,
   type CorrectStatement,
   type LinkResponse,
@@ -9,7 +8,6 @@ import {
   type TagStatement,
   type UntagStatement,
 } from '#domain';
-import type { StatementRepository } from '../statement.repository.js';
 import { StatementMutation, statementCommandHandler } from './statement-command.js';
 
 /** The Nest commands of the statement mutations (DESIGN §8): one class per domain command. */
@@ -21,15 +19,8 @@ export class UntagStatementCommand extends StatementMutation<UntagStatement> {}
 export class RetractStatementCommand extends StatementMutation<RetractStatement> {}
 export class RestoreStatementCommand extends StatementMutation<RestoreStatement> {}
 
-export class LinkResponseCommand extends StatementMutation<LinkResponse> {
-  /** the statement responded to must exist (the decider sees only this statement's stream) */
-  override async verify(repository: StatementRepository): Promise<void> {
-    const { id, respondsTo } = this.command;
-    if (respondsTo === id) return; // the decider names this rule
-    const target = await repository.load(respondsTo);
-    if (!target.state.exists) throw new StatementNotFoundError(respondsTo);
-  }
-}
+/** The statement responded to must exist: the core checks it (it needs that statement's stream). */
+export class LinkResponseCommand extends StatementMutation<LinkResponse> {}
 
 export const statementCommandHandlers = [
   RecordStatementCommand,

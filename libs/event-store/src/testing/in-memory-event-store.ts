@@ -1,8 +1,5 @@
 import {
   EventStore,
-  WrongExpectedRevisionError,
-  computeEventHash,
-  storedMetadata,
   type AppendResult,
   type EventToAppend,
   type ExpectedRevision,
@@ -11,15 +8,28 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StreamWrite,
   type SubscribeOptions,
   type Subscription,
-} from '#event-store';
+} from '../event-store.js';
+import { canonicalJson, computeEventHash, storedMetadata } from '../hash-chain.js';
+import * as rules from '../append-rules.js';
+
+interface PreparedEvent {
+  id: string;
+  type: string;
+  data: JsonObject;
+  dataJson: string;
+  metadata: EventToAppend['metadata'];
+}
 
 /**
- * TEST DOUBLE: the event store port in memory, for projection tests. It keeps the port's promises (dense
- * bigint positions from 1n, 0-based revisions, EventStoreDB expected-revision rules, idempotent retries,
- * catch-up-then-live subscriptions, plain-JSON copies on the way in and out, the hash chain) but not its
- * durability. It runs the same contract suite as the real adapters, so it cannot drift from them.
+ * TEST DOUBLE: the event store port in memory, for tests of what sits on the port. It keeps the port's
+ * promises (dense bigint positions from 1n, 0-based revisions, the append rules of append-rules.ts with their
+ * typed errors, an all-or-nothing `appendToStreams`, catch-up-then-live subscriptions, plain-JSON copies on
+ * the way in and out, the hash chain) but not its durability. It runs the whole contract suite the real
+ * adapters run (but the cross-process test: memory is not shared with another process), so it cannot drift
+ * from them.
  *
  * Extra test hooks: `failSubscriptions(error)` breaks every open subscription (to test resubscribing) and
  * `subscriptionsOpened` counts subscribeToAll calls.
@@ -27,6 +37,8 @@ import {
 export class InMemoryEventStore extends EventStore {
   private readonly log: RecordedEvent[] = [];
   private readonly streams = new Map<string, RecordedEvent[]>();
+  /** every stored event by id, over all streams (the SQLite adapter's unique index) */
+  private readonly byId = new Map<string, RecordedEvent>();
   private readonly live = new Set<InMemorySubscription>();
   subscriptionsOpened = 0;
 
@@ -35,57 +47,76 @@ export class InMemoryEventStore extends EventStore {
     events: EventToAppend[],
     options: { expectedRevision: ExpectedRevision },
   ): Promise<AppendResult> {
+    const [result] = await this.appendToStreams([
+      { stream, events, expectedRevision: options.expectedRevision },
+    ]);
+    return result;
+  }
+
+  /** All writes or none: every check runs on each write in turn, and a failure removes what the batch stored. */
+  override async appendToStreams(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
+    const prepared = writes.map((write, index) => {
+      rules.assertStreamName(write.stream);
+      rules.assertExpectedRevision(write.expectedRevision);
+      if (!Array.isArray(write.events))
+        throw new TypeError(`write ${index} (${write.stream}): events must be an array`);
+      const events = write.events.map(prepareEvent);
+      rules.assertDistinctIds(write.stream, events);
+      return { write, events };
+    });
+    const logLength = this.log.length;
+    try {
+      const results = prepared.map(({ write, events }) => this.appendOne(write, events));
+      if (this.log.length > logLength) for (const subscription of this.live) subscription.wake();
+      return results;
+    } catch (error) {
+      for (const event of this.log.splice(logLength)) {
+        this.byId.delete(event.id);
+        const stream = this.streams.get(event.stream);
+        stream?.pop();
+        if (stream?.length === 0) this.streams.delete(event.stream);
+      }
+      throw error;
+    }
+  }
+
+  private appendOne({ stream, expectedRevision }: StreamWrite, events: PreparedEvent[]): AppendResult {
     const existing = this.streams.get(stream) ?? [];
+    const retried = rules.findIdempotentRetry(stream, events, (id) => this.storedId(id));
+    if (retried) return retried;
     const actual = existing.length - 1;
-    const stored = events.map((event) => existing.find((e) => e.id === event.id));
-    if (events.length > 0 && stored.every((e) => e !== undefined)) {
-      const last = stored.at(-1);
-      return { nextRevision: last?.revision ?? actual, position: last?.position ?? 0n };
-    }
-    if (stored.some((e) => e !== undefined)) {
-      throw new Error(`stream ${stream}: only part of the batch is already stored`);
-    }
-    const { expectedRevision } = options;
-    const ok =
-      expectedRevision === 'any' ||
-      (expectedRevision === 'no_stream' && actual === -1) ||
-      (expectedRevision === 'stream_exists' && actual >= 0) ||
-      expectedRevision === actual;
-    if (!ok) throw new WrongExpectedRevisionError(stream, expectedRevision, actual);
+    rules.checkExpectedRevision(stream, expectedRevision, actual);
+    if (events.length === 0) return { nextRevision: actual, position: existing.at(-1)?.position ?? 0n };
 
     for (const event of events) {
       const position = BigInt(this.log.length + 1);
       const prevHash = existing.at(-1)?.metadata.hash ?? null;
       const revision = existing.length;
-      const data = JSON.parse(JSON.stringify(event.data)) as JsonObject;
-      const metadata = storedMetadata(
-        JSON.parse(JSON.stringify(event.metadata)) as EventToAppend['metadata'],
-        prevHash,
-      );
-      const hash = computeEventHash({
-        id: event.id,
-        stream,
-        revision,
-        type: event.type,
-        data,
-        metadata,
-        prevHash,
-      });
+      const metadata = storedMetadata(event.metadata, prevHash);
+      const { id, data, type } = event;
+      const hash = computeEventHash({ id, stream, revision, type, data, metadata, prevHash });
       const recorded: RecordedEvent = {
         id: event.id,
         stream,
         revision,
         position,
-        type: event.type,
+        type,
         data,
         metadata: { ...metadata, hash },
       };
       existing.push(recorded);
       this.log.push(recorded);
+      this.byId.set(event.id, recorded);
     }
     this.streams.set(stream, existing);
-    for (const subscription of this.live) subscription.wake();
     return { nextRevision: existing.length - 1, position: existing.at(-1)?.position ?? 0n };
+  }
+
+  private storedId(id: string): rules.StoredId | undefined {
+    const event = this.byId.get(id);
+    if (event === undefined) return undefined;
+    const { stream, revision, position, type } = event;
+    return { stream, revision, position, type, dataJson: canonicalJson(event.data) };
   }
 
   async *readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
@@ -173,6 +204,20 @@ class InMemorySubscription implements Subscription {
       },
     };
   }
+}
+
+/** The port's checks (append-rules.ts), then plain-JSON copies of data and metadata, as a store keeps them. */
+function prepareEvent(event: EventToAppend, index: number): PreparedEvent {
+  const checked = rules.checkEvent(event, index);
+  const dataJson = canonicalJson(checked.data);
+  canonicalJson(checked.metadata); // rejects what no store can keep (NaN, bigint, class instances, ...)
+  return {
+    id: checked.id,
+    type: checked.type,
+    data: JSON.parse(dataJson) as JsonObject,
+    dataJson,
+    metadata: JSON.parse(JSON.stringify(checked.metadata)) as EventToAppend['metadata'],
+  };
 }
 
 /** A copy as the store would read it back: plain JSON data and metadata (structuredClone would keep another realm's prototypes under Jest). */
