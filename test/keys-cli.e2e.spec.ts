@@ -24,17 +24,26 @@ describe('communique keys create, and keys at start-up', () => {
     expect(entry).toMatch(/^newsdesk:editor:sha256:[0-9a-f]{64}$/);
     expect(entry).not.toContain(key);
 
-    const api = await TestApi.start({ COMMUNIQUE_API_KEYS: entry ?? '' });
+    // `recordedBy` is for auditors (docs/SECURITY.md, access matrix): a second key reads it back
+    const audit = cli(['keys', 'create', '--name', 'desk-audit', '--role', 'auditor']);
+    const auditKey = /^key .*: (cq_\S+)$/m.exec(audit.stdout)?.[1];
+    const auditEntry = /^entry for COMMUNIQUE_API_KEYS .*: (\S+)$/m.exec(audit.stdout)?.[1];
+    const api = await TestApi.start({ COMMUNIQUE_API_KEYS: `${entry ?? ''},${auditEntry ?? ''}` });
     try {
-      const recorded = await api.gql<{
-        recordStatement: { statement: { history: { recordedBy: string }[] } };
-      }>(
-        'mutation($input: RecordStatementInput!) { recordStatement(input: $input) { statement { history { recordedBy } } } }',
+      const recorded = await api.gql<{ recordStatement: { statement: { id: string } } }>(
+        'mutation($input: RecordStatementInput!) { recordStatement(input: $input) { statement { id } } }',
         { input: statementInput() },
         { authorization: `Bearer ${key}` },
       );
       expect(recorded.errors).toBeUndefined();
-      expect(recorded.data?.recordStatement.statement.history).toEqual([{ recordedBy: 'newsdesk' }]);
+      const id = recorded.data?.recordStatement.statement.id;
+      const history = await api.gql<{ statement: { history: { recordedBy: string }[] } }>(
+        'query($id: ID!) { statement(id: $id) { history { recordedBy } } }',
+        { id },
+        { authorization: `Bearer ${auditKey}` },
+      );
+      expect(history.errors).toBeUndefined();
+      expect(history.data?.statement.history).toEqual([{ recordedBy: 'newsdesk' }]);
       expect((await api.gql(RECORD, { input: statementInput() })).errors?.[0].extensions?.code).toBe(
         'UNAUTHENTICATED',
       );

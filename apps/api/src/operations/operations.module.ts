@@ -131,21 +131,35 @@ export class OperationsHooks implements OnModuleInit {
     });
   }
 
-  /** Counts this instance's appends; every adapter's `appendToStream` goes through here. */
+  /**
+   * Counts this instance's appends, one per stream written: single writes (`appendToStream`) and batches
+   * (`appendToStreams`, which the application core and the importer use). The batch runs with the unwrapped
+   * `appendToStream` visible to it, so a store whose batch loops over single writes is not counted twice.
+   */
   private instrumentAppends(): void {
     const { store, metrics } = this;
-    const append = store.appendToStream.bind(store);
-    store.appendToStream = async (stream, events, options) => {
+    const count = async <T>(streams: number, events: number, run: () => Promise<T>): Promise<T> => {
       try {
-        const result = await append(stream, events, options);
-        metrics.appends.inc({ outcome: 'ok' });
-        metrics.appendedEvents.inc(events.length);
+        const result = await run();
+        metrics.appends.inc({ outcome: 'ok' }, streams);
+        metrics.appendedEvents.inc(events);
         return result;
       } catch (error) {
         metrics.appends.inc({ outcome: error instanceof WrongExpectedRevisionError ? 'conflict' : 'error' });
         throw error;
       }
     };
+    const append = store.appendToStream.bind(store);
+    const appendBatch = store.appendToStreams;
+    const unwrapped = Object.create(store, { appendToStream: { value: append } }) as EventStore;
+    store.appendToStream = (stream, events, options) =>
+      count(1, events.length, () => append(stream, events, options));
+    store.appendToStreams = (writes) =>
+      count(
+        writes.length,
+        writes.reduce((sum, write) => sum + write.events.length, 0),
+        () => appendBatch.call(unwrapped, writes),
+      );
   }
 }
 
