@@ -79,7 +79,10 @@ describe('as-of queries and the event feed over GraphQL', () => {
       to: id,
     });
     const [, corrected] = await history(id);
-    await clockPast(corrected.recordedAt);
+    const linked = (await history(other)).at(-1)!;
+    expect(linked.type).toBe('StatementResponseLinked');
+    // the link may land in the same millisecond as the correction or later; wait past both
+    await clockPast(linked.recordedAt);
     const beforeCorrection = between(recorded.recordedAt, corrected.recordedAt);
 
     // now: the corrected text, placed after the other statement
@@ -105,7 +108,7 @@ describe('as-of queries and the event feed over GraphQL', () => {
     // retract; the statement leaves the timeline now, but as of before the retraction it is still there
     await api.ok(`mutation($id: ID!) { retractStatement(id: $id, reason: "duplicate") { version } }`, { id });
     const [, , retracted] = await history(id);
-    const beforeRetraction = between(corrected.recordedAt, retracted.recordedAt);
+    const beforeRetraction = between(linked.recordedAt, retracted.recordedAt);
     const afterRetraction = await api.ok<Timelines>(TIMELINE_AS_OF, {});
     expect(afterRetraction.countryTimeline.edges.map((e) => e.node.id)).toEqual([other]);
     const stillThere = await api.ok<Timelines>(TIMELINE_AS_OF, { asOf: beforeRetraction });
