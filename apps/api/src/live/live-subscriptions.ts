@@ -85,6 +85,8 @@ export interface LiveContext {
 const SHARED_CONTEXT_MEMBERS = ['loaders', 'auth', 'principal', 'requestId'];
 
 export const FELL_BEHIND_CLOSE_CODE = 4413;
+/** a connection told it fell behind that does not finish the close handshake is cut off after this */
+const TERMINATE_AFTER_MS = 30_000;
 
 interface Rendered {
   text: string;
@@ -311,7 +313,7 @@ class Outbox {
 
   /**
    * Every subscription of the connection gets the typed `error` message with the last position it was sent,
-   * and the connection is closed (4413). A client that never reads is cut off after 10 s.
+   * and the connection is closed (4413). A client that does not read them is cut off after 30 s.
    */
   fallBehind(): void {
     if (this.fellBehind) return;
@@ -332,7 +334,7 @@ class Outbox {
     }
     if (this.socket.readyState === this.socket.OPEN) {
       this.socket.close(FELL_BEHIND_CLOSE_CODE, 'SUBSCRIBER_FELL_BEHIND');
-      setTimeout(() => this.socket.terminate(), 10_000).unref();
+      setTimeout(() => this.socket.terminate(), TERMINATE_AFTER_MS).unref();
     }
   }
 
