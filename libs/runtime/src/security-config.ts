@@ -213,7 +213,7 @@ export function loadSecurityConfig(env: NodeJS.ProcessEnv, host: string): Securi
       maxBufferedBytes: integer(
         env,
         'COMMUNIQUE_WS_MAX_BUFFERED_BYTES',
-        256 * 1024,
+        128 * 1024,
         16 * 1024,
         256 * 1024 * 1024,
       ),

@@ -31,7 +31,7 @@ describe('security configuration', () => {
       maxConnectionsPerClient: 16,
       maxSubscriptionsPerConnection: 20,
       maxMessageBytes: 65536,
-      maxBufferedBytes: 262144,
+      maxBufferedBytes: 131072,
       maxReplayEvents: 10000,
       sharedExecution: true,
     });

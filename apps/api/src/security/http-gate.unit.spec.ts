@@ -141,7 +141,7 @@ describe('proxied requests without keys', () => {
       maxConnectionsPerClient: 16,
       maxSubscriptionsPerConnection: 20,
       maxMessageBytes: 65536,
-      maxBufferedBytes: 262144,
+      maxBufferedBytes: 131072,
       maxReplayEvents: 10000,
       sharedExecution: true,
     },
