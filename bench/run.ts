@@ -84,8 +84,8 @@ const TARGETS: Target[] = [
   { scenario: 'live', figure: 'slow: RSS growth MB', label: 'live, RSS growth with 100 paused, MB', max: 20 },
   {
     scenario: 'live',
-    figure: 'slow: writes/s / 1 subscriber',
-    label: 'live, writes/s with 100 paused / with 1',
+    figure: 'slow: writes/s paused / reading',
+    label: 'live, writes/s with 100 paused / reading',
     min: 0.9,
   },
 ];

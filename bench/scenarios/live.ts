@@ -12,9 +12,13 @@
  * sampled clients, which parse every message, the others only count), whether every subscriber got every
  * change, and the service's RSS (at the start of the writes, at the end, peak).
  *
- * Slow consumers: 100 subscribers that stop reading (`socket.pause()`) once subscribed, 25 s of writes:
- * the service's RSS growth and the writers' rate, then the paused clients read again and the scenario counts
- * the SUBSCRIBER_FELL_BEHIND messages and 4413 closes they find.
+ * Slow consumers: 100 subscribers; 10 s of writes while they read, then they stop reading (`socket.pause()`)
+ * for `BENCH_LIVE_SLOW_DURATION` (25 s) of writes with 4,000-character texts: the service's RSS growth and the
+ * writers' rate paused / reading; then the clients read again and the scenario counts the
+ * SUBSCRIBER_FELL_BEHIND messages and 4413 closes they find.
+ *
+ * `BENCH_LIVE_SERVICE=<path of another build's dist/apps/cli/src/main.js>` measures that build instead (the
+ * separate-execution row is then left out): the same scenario before and after a change, on the same machine.
  *
  * The clients run in the bench process on the same machine as the service: they compete with it for the
  * cores, so the figures are a floor.
@@ -24,10 +28,11 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { ROOT, SCRATCH_DIR, settings } from '../config.js';
+import { RESULTS_DIR, ROOT, SCRATCH_DIR, settings } from '../config.js';
 import { percentile, report, round, type Figures } from '../report.js';
 
-const CLI = join(ROOT, 'dist/apps/cli/src/main.js');
+/** the service to measure: this build, or another one's `main.js` (`BENCH_LIVE_SERVICE`, e.g. the build before) */
+const CLI = process.env.BENCH_LIVE_SERVICE ?? join(ROOT, 'dist/apps/cli/src/main.js');
 
 const SELECTIONS = [
   'id text',
@@ -67,7 +72,14 @@ async function startService(name: string, env: Record<string, string> = {}): Pro
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'serve'], {
+  const profile = settings.cpuProfile
+    ? [
+        '--cpu-prof',
+        `--cpu-prof-dir=${join(RESULTS_DIR, 'profiles')}`,
+        `--cpu-prof-name=live-${name}.cpuprofile`,
+      ]
+    : [];
+  const child = spawn(process.execPath, [...profile, CLI, 'serve'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -167,16 +179,18 @@ async function connectAll(url: string, count: number, distinct: number): Promise
 }
 
 const RECORD = `mutation($input: RecordStatementInput!) { recordStatement(input: $input) { position } }`;
-const PAD = 'x'.repeat(180);
+/** characters of text per statement: the table's writes, and the slow consumers' (larger, to fill buffers) */
+const TEXT = 200;
+const SLOW_TEXT = 4000;
 
-async function write(url: string): Promise<void> {
+async function write(url: string, characters = TEXT): Promise<void> {
   const input = {
     occurredOn: '2024-03-01',
     speaker: { name: 'Bench Writer', country: 'FR' },
     targets: ['DE'],
     topics: ['bench'],
     kind: 'STATEMENT',
-    text: `t=${Date.now()} ${PAD}`,
+    text: `t=${Date.now()} `.padEnd(characters, 'x'),
     attribution: 'PARAPHRASE',
     sources: [{ url: 'https://example.org/bench' }],
   };
@@ -190,13 +204,13 @@ async function write(url: string): Promise<void> {
 }
 
 /** Two writers as fast as they are answered for `seconds`; writes acknowledged. */
-async function writeFor(url: string, seconds: number): Promise<number> {
+async function writeFor(url: string, seconds: number, characters = TEXT): Promise<number> {
   const end = Date.now() + seconds * 1000;
   let acknowledged = 0;
   await Promise.all(
     [0, 1].map(async () => {
       while (Date.now() < end) {
-        await write(url);
+        await write(url, characters);
         acknowledged++;
       }
     }),
@@ -278,6 +292,10 @@ async function slowConsumers(): Promise<Figures> {
   try {
     subscribers.push(...(await connectAll(service.url, 100, 1)));
     await untilLive(service.url, subscribers);
+    // the writers' rate while the same 100 subscribers read, then while they do not
+    const readingStarted = performance.now();
+    const readingWrites = await writeFor(service.url, Math.min(10, settings.liveSlowSeconds), SLOW_TEXT);
+    const readingRate = readingWrites / ((performance.now() - readingStarted) / 1000);
     for (const s of subscribers) s.socket.pause();
     await sleep(1000);
     const pid = service.child.pid ?? 0;
@@ -285,7 +303,7 @@ async function slowConsumers(): Promise<Figures> {
     let rssMax = rssStart;
     const sampler = setInterval(() => (rssMax = Math.max(rssMax, statusKb(pid, 'VmRSS'))), 500);
     const started = performance.now();
-    const writes = await writeFor(service.url, settings.liveSlowSeconds);
+    const writes = await writeFor(service.url, settings.liveSlowSeconds, SLOW_TEXT);
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
     const rssEnd = statusKb(pid, 'VmRSS');
@@ -295,8 +313,11 @@ async function slowConsumers(): Promise<Figures> {
     const fellBehind = subscribers.filter((s) => s.errors.some((e) => e.includes('SUBSCRIBER_FELL_BEHIND')));
     return {
       'slow: paused subscribers': subscribers.length,
-      'slow: seconds of writes': round(seconds, 1),
-      'slow: writes/s': round(writes / seconds),
+      'slow: statement text characters': SLOW_TEXT,
+      'slow: writes/s while they read': round(readingRate),
+      'slow: seconds of writes while paused': round(seconds, 1),
+      'slow: writes/s while paused': round(writes / seconds),
+      'slow: writes/s paused / reading': round(writes / seconds / readingRate, 2),
       'slow: RSS at start MB': mb(rssStart),
       'slow: RSS at end MB': mb(rssEnd),
       'slow: RSS growth MB': mb(Math.max(rssEnd, rssMax) - rssStart),
@@ -316,8 +337,10 @@ export async function liveScenario(): Promise<Figures> {
     rows.push(await measure(count, true));
   }
   const largest = Math.max(...settings.liveSubscribers);
-  console.log(`live: ${largest} subscribers, each executing alone ...`);
-  rows.push(await measure(largest, false));
+  if (process.env.BENCH_LIVE_SERVICE === undefined) {
+    console.log(`live: ${largest} subscribers, each executing alone ...`);
+    rows.push(await measure(largest, false));
+  }
   console.table(rows);
 
   console.log('live: 100 paused subscribers ...');
