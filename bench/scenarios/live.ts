@@ -364,12 +364,6 @@ export async function liveScenario(): Promise<Figures> {
     figures['largest, p99 ms'] = top.p99;
   }
   Object.assign(figures, slow);
-  if (baseline) {
-    figures['slow: writes/s / 1 subscriber'] = round(
-      Number(slow['slow: writes/s']) / baseline.writesPerSecond,
-      2,
-    );
-  }
   report('live', figures, [
     'clients and service share the machine; writers are two HTTP loops in the bench process',
   ]);
