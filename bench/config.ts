@@ -10,7 +10,8 @@
  * - `BENCH_QUERIES` (500): timed reads of the as-of and search scenarios;
  * - `BENCH_SCENARIOS` (all): a comma-separated subset of `import,rebuild,graphql,as-of,search,disk,live`;
  * - `BENCH_CPU_PROF` (off): write V8 CPU profiles of the GraphQL servers to `bench/results/profiles/`;
- * - `BENCH_LIVE_DURATION` (15 s), `BENCH_LIVE_SLOW_DURATION` (25 s), `BENCH_LIVE_SUBSCRIBERS` (1,300,1000): the
+ * - `BENCH_LIVE_DURATION` (15 s), `BENCH_LIVE_SLOW_DURATION` (25 s), `BENCH_LIVE_SLOW_PER_CONNECTION` (1),
+ *   `BENCH_LIVE_SUBSCRIBERS` (1,300,1000): the
  *   live-updates scenario.
  */
 import { existsSync } from 'node:fs';
@@ -66,6 +67,7 @@ export const settings = {
   /** live updates: seconds of writes per row, and of the slow-consumer run */
   liveSeconds: count('BENCH_LIVE_DURATION', 15),
   liveSlowSeconds: count('BENCH_LIVE_SLOW_DURATION', 25),
+  liveSlowPerConnection: count('BENCH_LIVE_SLOW_PER_CONNECTION', 1),
   /** live updates: the subscriber counts of the table */
   liveSubscribers: (process.env.BENCH_LIVE_SUBSCRIBERS ?? '1,300,1000').split(',').map((n) => {
     const value = Number(n.trim());

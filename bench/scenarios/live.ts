@@ -13,7 +13,8 @@
  * change, and the service's RSS (at the start of the writes, at the end, peak).
  *
  * Slow consumers: 100 subscribers; 10 s of writes while they read, then they stop reading (`socket.pause()`)
- * for `BENCH_LIVE_SLOW_DURATION` (25 s) of writes with 4,000-character texts: the service's RSS growth and the
+ * for `BENCH_LIVE_SLOW_DURATION` (25 s) of writes (`BENCH_LIVE_SLOW_PER_CONNECTION` subscriptions on each of the
+ * 100 connections, default 1: more fill the buffers sooner on a slow machine) with 4,000-character texts: the service's RSS growth and the
  * writers' rate paused / reading; then the clients read again and the scenario counts the
  * SUBSCRIBER_FELL_BEHIND messages and 4413 closes they find.
  *
@@ -136,7 +137,7 @@ class Subscriber {
     readonly sampled: boolean,
   ) {}
 
-  static connect(baseUrl: string, query: string, sampled: boolean): Promise<Subscriber> {
+  static connect(baseUrl: string, query: string, sampled: boolean, subscriptions = 1): Promise<Subscriber> {
     const socket = new WebSocket(baseUrl.replace(/^http/, 'ws') + '/graphql', 'graphql-transport-ws');
     const subscriber = new Subscriber(socket, sampled);
     return new Promise((resolve, reject) => {
@@ -152,7 +153,9 @@ class Subscriber {
             if (sent) subscriber.latencies.push(Date.now() - Number(sent[1]));
           }
         } else if (text.includes('"connection_ack"')) {
-          socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
+          for (let id = 1; id <= subscriptions; id++) {
+            socket.send(JSON.stringify({ id: String(id), type: 'subscribe', payload: { query } }));
+          }
           resolve(subscriber);
         } else if (text.includes('"type":"error"')) {
           subscriber.errors.push(text);
@@ -162,7 +165,12 @@ class Subscriber {
   }
 }
 
-async function connectAll(url: string, count: number, distinct: number): Promise<Subscriber[]> {
+async function connectAll(
+  url: string,
+  count: number,
+  distinct: number,
+  perConnection = 1,
+): Promise<Subscriber[]> {
   const subscribers: Subscriber[] = [];
   // in waves: a thousand handshakes at once would time out on a busy machine
   for (let start = 0; start < count; start += 50) {
@@ -170,7 +178,12 @@ async function connectAll(url: string, count: number, distinct: number): Promise
     subscribers.push(
       ...(await Promise.all(
         wave.map((i) =>
-          Subscriber.connect(url, subscriptionOf(i % distinct), i % Math.ceil(count / 20) === 0),
+          Subscriber.connect(
+            url,
+            subscriptionOf(i % distinct),
+            i % Math.ceil(count / 20) === 0,
+            perConnection,
+          ),
         ),
       )),
     );
@@ -290,7 +303,7 @@ async function slowConsumers(): Promise<Figures> {
   const service = await startService('slow');
   const subscribers: Subscriber[] = [];
   try {
-    subscribers.push(...(await connectAll(service.url, 100, 1)));
+    subscribers.push(...(await connectAll(service.url, 100, 1, settings.liveSlowPerConnection)));
     await untilLive(service.url, subscribers);
     // the writers' rate while the same 100 subscribers read, then while they do not
     const readingStarted = performance.now();
@@ -312,7 +325,8 @@ async function slowConsumers(): Promise<Figures> {
     while (Date.now() < deadline && subscribers.some((s) => s.closeCode === undefined)) await sleep(200);
     const fellBehind = subscribers.filter((s) => s.errors.some((e) => e.includes('SUBSCRIBER_FELL_BEHIND')));
     return {
-      'slow: paused subscribers': subscribers.length,
+      'slow: paused connections': subscribers.length,
+      'slow: subscriptions per connection': settings.liveSlowPerConnection,
       'slow: statement text characters': SLOW_TEXT,
       'slow: writes/s while they read': round(readingRate),
       'slow: seconds of writes while paused': round(seconds, 1),
