@@ -297,7 +297,7 @@ export class EventStoreDbEventStore extends EventStore {
           JSON.stringify(connectionString.replace(/\/\/[^@/]*@/, '//***@')),
       );
     }
-    const client = EventStoreDBClient.connectionString(withThrowOnAppendFailure(connectionString));
+    const client = EventStoreDBClient.connectionString(adapterConnectionString(connectionString));
     return new EventStoreDbEventStore(client, options);
   }
 
@@ -322,7 +322,7 @@ export class EventStoreDbEventStore extends EventStore {
     let conflict: unknown;
     let lastVisible = -1;
     let failedOver = false;
-    for (let attempt = 0; attempt < this.options.maxAppendAttempts; ) {
+    for (let attempt = 0; attempt < this.options.maxAppendAttempts;) {
       try {
         const outcome = await this.tryAppend(stream, prepared, expected);
         if ('result' in outcome) return outcome.result;
@@ -541,7 +541,10 @@ export class EventStoreDbEventStore extends EventStore {
   private async readHead(stream: string): Promise<StreamHead> {
     const ours: RecordedEvent[] = [];
     let lastReadable = -1;
-    const read = this.client.readStream(this.serverName(stream), { fromRevision: START, direction: FORWARDS });
+    const read = this.client.readStream(this.serverName(stream), {
+      fromRevision: START,
+      direction: FORWARDS,
+    });
     try {
       for await (const resolved of cancelling(read)) {
         if (resolved.event === undefined) continue;
@@ -682,8 +685,11 @@ async function* cancelling<T>(read: ClientRead<T>): AsyncGenerator<T> {
   }
 }
 
-/** The connection string with `throwOnAppendFailure=true` last (the client's parser keeps the last value). */
-function withThrowOnAppendFailure(connectionString: string): string {
+/**
+ * The connection string as the adapter hands it to the client: with `throwOnAppendFailure=true` last (the
+ * client's parser keeps the last value of a key, whatever its case).
+ */
+export function adapterConnectionString(connectionString: string): string {
   const trimmed = connectionString.trim().replace(/\/+$/, '');
   return `${trimmed}${trimmed.includes('?') ? '&' : '?'}throwOnAppendFailure=true`;
 }
@@ -776,7 +782,10 @@ export class EventStoreDbSubscription implements Subscription, AsyncIterator<Rec
           const event = this.source.convert(resolved);
           // skipped events (not this service's) are passed for good: a resubscription starts after them
           const seen = resolved.event?.position;
-          if (seen !== undefined && (this.lastSeen === undefined || comparePositions(seen, this.lastSeen) > 0)) {
+          if (
+            seen !== undefined &&
+            (this.lastSeen === undefined || comparePositions(seen, this.lastSeen) > 0)
+          ) {
             this.lastSeen = seen;
           }
           if (event === undefined || event.position <= this.lastPosition) continue;

@@ -151,7 +151,10 @@ export class FakeEventStoreDbClient implements EventStoreDbClientApi {
     if (!ok) throw new WrongExpectedVersionError(undefined, { streamName, expected, current });
     let size = 0;
     for (const event of events) {
-      size += bytes(event.data) + (event.metadata === undefined ? 0 : bytes(event.metadata)) + event.type.length * 2;
+      size +=
+        bytes(event.data) +
+        (event.metadata === undefined ? 0 : bytes(event.metadata)) +
+        event.type.length * 2;
     }
     if (size > this.maxAppendSize) throw MaxAppendSizeExceededError.fromMaxAppendSize(this.maxAppendSize);
     const first = this.offset;
@@ -169,7 +172,9 @@ export class FakeEventStoreDbClient implements EventStoreDbClientApi {
         revision,
         type: event.type,
         created: new Date(),
-        data: isJson ? (JSON.parse(JSON.stringify(event.data)) as AllStreamRecordedEvent['data']) : event.data,
+        data: isJson
+          ? (JSON.parse(JSON.stringify(event.data)) as AllStreamRecordedEvent['data'])
+          : event.data,
         metadata: JSON.parse(JSON.stringify(event.metadata ?? {})) as AllStreamRecordedEvent['metadata'],
         position: { commit: offset, prepare: offset },
       } as AllStreamRecordedEvent);
