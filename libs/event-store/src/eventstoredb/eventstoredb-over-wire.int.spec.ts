@@ -7,6 +7,7 @@ import { KurrentWireCluster } from '../testing/kurrent-wire-server/index.js';
 import {
   AppendTooLargeError,
   EventStoreDbEventStore,
+  type EventStoreDbClientApi,
   type EventStoreDbEventStoreOptions,
   type SkippedEvent,
 } from './eventstoredb-event-store.js';
@@ -74,6 +75,16 @@ describe('EventStoreDbEventStore over real gRPC (wire-level test server, one nod
     // the 101st call for ever, so this bound is not what the test measures)
   }, 400_000);
 
+  it("a caller's break out of readAll or readStream cancels the read under it", async () => {
+    await store.appendToStream('s', [event(), event()], { expectedRevision: 'no_stream' });
+    for (let i = 0; i < 150; i++) {
+      for await (const _event of store.readAll()) break;
+      for await (const _event of store.readStream('s')) break;
+    }
+    expect(cluster.openCalls).toBeLessThanOrEqual(1); // the BatchAppend call
+    await store.appendToStream('s', [event()], { expectedRevision: 1 });
+  });
+
   it('a foreign event in $all is skipped by reads and by a subscription, counted, and said once per kind', async () => {
     await store.appendToStream('s', [event('A')], { expectedRevision: 'no_stream' });
     await other.appendToStream('orders-1', [foreign(), foreign()]);
@@ -109,6 +120,19 @@ describe('EventStoreDbEventStore over real gRPC (wire-level test server, one nod
     expect(counts['not-json']).toBeGreaterThanOrEqual(2);
     expect(counts.system).toBeGreaterThanOrEqual(1); // the server's own `$` events, interleaved
     expect(new Set(skipped.map((s) => s.kind)).size).toBe(skipped.length); // once per kind
+  });
+
+  it('a foreign event inside one of its streams is skipped by reads, and the next append goes after it', async () => {
+    await store.appendToStream('s', [event('A')], { expectedRevision: 'no_stream' });
+    await other.appendToStream('s', [foreign({ typed: 'in the admin UI' })], { expectedRevision: 0n });
+    expect((await collect(store.readStream('s'))).map((e) => e.revision)).toEqual([0]);
+    const result = await store.appendToStream('s', [event('B')], { expectedRevision: 0 });
+    expect(result.nextRevision).toBe(2);
+    const [a, b] = await collect(store.readStream('s'));
+    expect(b.revision).toBe(2);
+    expect(b.metadata.prevHash).toBe(a.metadata.hash);
+    expect(verifyEventHash(b)).toBe(true);
+    expect((await store.streamRevisions(['s'])).get('s')).toBe(2);
   });
 
   it('a soft-deleted stream recreated by the adapter gets the revision after its hidden events, and hashes for it', async () => {
@@ -148,6 +172,18 @@ describe('EventStoreDbEventStore over real gRPC (wire-level test server, one nod
     expect(verifyEventHash(fresh)).toBe(true);
   });
 
+  it('a stream truncated in part keeps its revisions and its chain', async () => {
+    await store.appendToStream('s', [event(), event(), event()], { expectedRevision: 'no_stream' });
+    await other.setStreamMetadata('s', { truncateBefore: 1 });
+    const visible = await collect(store.readStream('s'));
+    expect(visible.map((e) => e.revision)).toEqual([1, 2]);
+    await store.appendToStream('s', [event()], { expectedRevision: 2 });
+    const last = (await collect(store.readStream('s'))).at(-1) as RecordedEvent;
+    expect(last.revision).toBe(3);
+    expect(last.metadata.prevHash).toBe(visible[1].metadata.hash);
+    expect(verifyEventHash(last)).toBe(true);
+  });
+
   it('an append over 1 MiB is refused with its size and the limit, and nothing reaches the server', async () => {
     const big = event('Big', { text: 'x'.repeat(1_100_000) });
     const error = await store
@@ -165,6 +201,14 @@ describe('EventStoreDbEventStore over real gRPC (wire-level test server, one nod
       expectedRevision: 'no_stream' as const,
     }));
     expect((await store.appendToStreams(writes)).map((r) => r.nextRevision)).toEqual([0, 0, 0]);
+    // a batch with one write over the limit: refused before its first write is sent
+    await expect(
+      store.appendToStreams([
+        { stream: 'x', events: [event()], expectedRevision: 'no_stream' },
+        { stream: 'y', events: [big], expectedRevision: 'no_stream' },
+      ]),
+    ).rejects.toBeInstanceOf(AppendTooLargeError);
+    expect(streamRecords('x')).toEqual([]);
   });
 
   it('lower-case ids: an upper-case id read back lower-case, and its retry is idempotent', async () => {
@@ -175,6 +219,53 @@ describe('EventStoreDbEventStore over real gRPC (wire-level test server, one nod
     expect(stored.map((e) => e.id)).toEqual([upper.id.toLowerCase()]);
     expect(verifyEventHash(stored[0])).toBe(true);
     expect(streamRecords('s')).toHaveLength(1);
+  });
+});
+
+describe('EventStoreDbEventStore over real gRPC: a client built with throwOnAppendFailure=false', () => {
+  it('a conflict it answers as a result is decided again, never taken for a stored append', async () => {
+    await start();
+    const endpoint = `127.0.0.1:${cluster.nodes[0].port}`;
+    const lenient = new EventStoreDBClient({ endpoint, throwOnAppendFailure: false }, { insecure: true });
+    let racing = false;
+    // the client's own API, with another writer getting in before the adapter's next append
+    const racy: EventStoreDbClientApi = {
+      appendToStream: async (stream, events, options) => {
+        if (racing && events.length > 0) {
+          racing = false;
+          await store.appendToStream(stream, [event('Other')], { expectedRevision: 'any' });
+        }
+        return lenient.appendToStream(stream, events, options);
+      },
+      readStream: (stream, options) => lenient.readStream(stream, options),
+      readAll: (options) => lenient.readAll(options),
+      subscribeToAll: (options) => lenient.subscribeToAll(options),
+      dispose: () => lenient.dispose(),
+    };
+    const adapter = new EventStoreDbEventStore(racy);
+    try {
+      // (created through a well-configured client: a new stream's probe needs the server's revision)
+      await store.appendToStream('s', [event()], { expectedRevision: 'no_stream' });
+      racing = true;
+      const mine = event('Mine');
+      const result = await adapter.appendToStream('s', [mine], { expectedRevision: 'any' });
+      expect(result.nextRevision).toBe(2);
+      expect(streamRecords('s').map((r) => r.id)).toContain(mine.id);
+      racing = true;
+      await expect(adapter.appendToStream('s', [event()], { expectedRevision: 2 })).rejects.toMatchObject({
+        name: 'WrongExpectedRevisionError',
+        expected: 2,
+        actual: 3,
+      });
+      expect(streamRecords('s').map((r) => r.type)).toEqual(['TestEvent', 'Other', 'Mine', 'Other']);
+      // the probe of a stream that reads empty needs the server's revision: it says so, and writes nothing
+      await expect(
+        adapter.appendToStream('new', [event()], { expectedRevision: 'no_stream' }),
+      ).rejects.toThrow(/needs a client created with throwOnAppendFailure=true/);
+      expect(streamRecords('new')).toEqual([]);
+    } finally {
+      await adapter.close();
+    }
   });
 });
 
