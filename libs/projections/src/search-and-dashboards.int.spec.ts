@@ -211,13 +211,15 @@ describe('activity and relations', () => {
     ]);
     expect(years[0]?.meanGoldstein).toBeCloseTo(-5 / 3, 3);
     expect(
-      readModel.activity({
-        timeline: 'country',
-        key: 'TR',
-        interval: 'MONTH',
-        from: '2019-05',
-        to: '2019-12',
-      }).map((bucket) => bucket.period),
+      readModel
+        .activity({
+          timeline: 'country',
+          key: 'TR',
+          interval: 'MONTH',
+          from: '2019-05',
+          to: '2019-12',
+        })
+        .map((bucket) => bucket.period),
       // the statement dated "2019" overlaps May to December 2019 (DESIGN §11.23)
     ).toEqual(['2019', '2019-05']);
     expect(readModel.activity({ timeline: 'topic', key: 'trade', interval: 'YEAR' })).toEqual([
