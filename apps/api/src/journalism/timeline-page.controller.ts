@@ -67,7 +67,9 @@ export class TimelinePageController {
           : this.readModel.topicTimeline(subject.key, request);
       const chart = activityChartSvg(this.readModel.activity({ ...subject, ...range, interval: 'MONTH' }));
       const data =
-        totalCount === 0 ? [] : exportTimeline(this.readModel, { ...subject, ...range }, 'timelinejs', headlineNames);
+        totalCount === 0
+          ? []
+          : exportTimeline(this.readModel, { ...subject, ...range }, 'timelinejs', headlineNames);
       return reply
         .type('text/html; charset=utf-8')
         .send(
