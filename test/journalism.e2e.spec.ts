@@ -191,8 +191,9 @@ describe('search, dashboards, exports and the timeline page', () => {
     );
 
     const tl = await get('/exports/timeline.timelinejs.json?country=CN');
-    const events = tl.json<{ events: { start_date: Record<string, number>; text: { headline: string; text: string } }[] }>()
-      .events;
+    const events = tl.json<{
+      events: { start_date: Record<string, number>; text: { headline: string; text: string } }[];
+    }>().events;
     expect(events.map((e) => e.start_date)).toEqual([
       { year: 2019, month: 2 },
       { year: 2019, month: 2, day: 10 },
