@@ -6,6 +6,7 @@ import {
   SqliteEventStore,
   UpcastingEventStore,
   type SkippedEvent,
+  type SkippedEventKind,
 } from '#event-store';
 import type { AppConfig } from './app-config.js';
 import { statementUpcasters } from './upcasters.js';
@@ -13,8 +14,11 @@ import { statementUpcasters } from './upcasters.js';
 /** What the store tells its opener about (the API logs it; the CLI writes it to stderr). */
 export interface EventStoreNotices {
   onSubscriptionDropped?: (error: unknown, attempt: number, delayMs: number) => void;
-  /** once per kind of event skipped as not this service's (every one is counted: `skippedEvents()`) */
-  onEventSkipped?: (message: string) => void;
+  /**
+   * once per kind of event skipped as not this service's (every one is counted: `skippedEvents()`); `system`
+   * (the server's own `$` events) is expected on every cluster, the other kinds mean another writer
+   */
+  onEventSkipped?: (message: string, kind: SkippedEventKind) => void;
   /** an append met a leader change and is tried once more */
   onFailover?: (message: string) => void;
 }
@@ -39,11 +43,14 @@ export function openConfiguredEventStore(config: AppConfig, notices: EventStoreN
       throw new Error('EVENT_STORE=eventstoredb needs EVENTSTORE_CONNECTION_STRING');
     }
     const warn = (message: string) => process.stderr.write(`communique: ${message}\n`);
-    const onEventSkipped = notices.onEventSkipped ?? warn;
+    // the CLI says only what points at another writer: the server's own events are on every cluster
+    const onEventSkipped =
+      notices.onEventSkipped ??
+      ((message: string, kind: SkippedEventKind) => (kind === 'system' ? undefined : warn(message)));
     const onFailover = notices.onFailover ?? warn;
     const store = EventStoreDbEventStore.connect(config.eventStoreConnectionString, {
       onSubscriptionDropped: notices.onSubscriptionDropped,
-      onEventSkipped: (skipped) => onEventSkipped(skippedEventMessage(skipped)),
+      onEventSkipped: (skipped) => onEventSkipped(skippedEventMessage(skipped), skipped.kind),
       onFailover: (error, stream) =>
         onFailover(
           `append to ${stream} met a leader change (${error instanceof Error ? error.message : String(error)}); ` +

@@ -55,7 +55,8 @@ export class PersistenceModule {
                 logger.warn(
                   `subscription dropped (${errorText(error)}); resubscribing in ${delayMs} ms, attempt ${attempt}`,
                 ),
-              onEventSkipped: (message) => logger.warn(message),
+              onEventSkipped: (message, kind) =>
+                kind === 'system' ? logger.log(message) : logger.warn(message),
               onFailover: (message) => logger.warn(message),
             });
           },

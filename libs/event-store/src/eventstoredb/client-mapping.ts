@@ -111,11 +111,13 @@ export function isStreamDeleted(error: unknown): boolean {
 
 /**
  * The answers of a node that cannot take the command during a leader change: `NotLeader` (a follower; the
- * client reconnects to the leader it names) and `Unavailable` (the node is gone or not yet in a cluster; the
- * client rediscovers). The command itself failed, and the client does not retry it.
+ * client reconnects to the leader it names), `Unavailable` (the node is gone or not yet in a cluster; the
+ * client rediscovers) and a `Cancelled` the server sent (how the calls open on a node that goes down end;
+ * a cancellation by this client is not one). The client reconnects on each of them, as its `shouldReconnect`
+ * says, but the command itself failed, and the client does not retry it.
  */
 export function isLeaderChange(error: unknown): boolean {
-  return hasErrorType(error, ErrorType.NOT_LEADER, ErrorType.UNAVAILABLE);
+  return hasErrorType(error, ErrorType.NOT_LEADER, ErrorType.UNAVAILABLE, ErrorType.CANCELLED);
 }
 
 /** The server refused an append larger than its `MaxAppendSize`. */
