@@ -5,7 +5,8 @@ import { EventStoreDbEventStore } from './eventstoredb-event-store.js';
 
 /*
  * The adapter with the real client over real gRPC, against the wire test server: what a server's limits and
- * a cluster's leader changes do to it. (The port contract over the wire is in eventstoredb-event-store.int.)
+ * a cluster's leader changes do to it. (The port contract over the wire is in eventstoredb-event-store.int, the server behaviours the adapter
+ * meets in eventstoredb-over-wire.int.)
  */
 
 /**
@@ -46,26 +47,23 @@ describe('EventStoreDbEventStore over the wire: reads it stops early', () => {
   });
   afterAll(() => cluster.close());
 
-  // 1,000 calls in turn (headPosition, readAll({ maxCount: 1 }), positionAt), each stopping early, ten
-  // times the 100 streams a connection may hold open
-  it('1,000 headPosition, readAll({ maxCount: 1 }) and positionAt calls in a row, then an append, all answer', async () => {
+  // (1,000 such calls in a row, then an append: eventstoredb-over-wire.int.spec.ts)
+  it('after reads stopped early, an append and a subscription, close() finishes', async () => {
     const [first] = await collect(store.readAll({ maxCount: 1 }));
-    const head = await store.headPosition();
-    for (let i = 0; i < 1000; i++) {
-      if (i % 3 === 0) expect(await store.headPosition()).toBe(head);
-      if (i % 3 === 1) expect((await collect(store.readAll({ maxCount: 1 })))[0].id).toBe(first.id);
-      if (i % 3 === 2) expect(await store.positionAt(first.metadata.recordedAt)).toBe(first.position);
+    for (let i = 0; i < 10; i++) {
+      await store.headPosition();
+      await collect(store.readAll({ maxCount: 1 }));
+      await store.positionAt(first.metadata.recordedAt);
     }
     const appended = await store.appendToStream('statement-late', [event()], {
       expectedRevision: 'no_stream',
     });
-    expect(appended.nextRevision).toBe(0);
     expect(await store.headPosition()).toBe(appended.position);
+    const subscription = store.subscribeToAll({ fromPosition: first.position });
+    await subscription[Symbol.asyncIterator]().next();
+    await subscription.close();
     // nothing left open on the server but the client's BatchAppend call (and at most a read ending now)
     expect(cluster.openCalls).toBeLessThanOrEqual(2);
-  }, 300_000);
-
-  it('close() then finishes: the client holds no read the adapter stopped early', async () => {
     await closeWithin(store);
   });
 });
