@@ -12,6 +12,9 @@ import { ProjectionRunner } from '#projections';
 import { ReadModel } from '#read-model';
 import type { AppConfig } from '#runtime';
 import { AuditResolver } from './audit/audit.resolver.js';
+import { VerifiableLogController } from './audit/verifiable-log.controller.js';
+import { StatementEventProofResolver, VerifiableLogResolver } from './audit/verifiable-log.resolver.js';
+import { VerifiableLogService } from './audit/verifiable-log.service.js';
 import { ReadModelHandover } from './audit/read-model-handover.js';
 import { DemoLoader } from './demo/demo-loader.js';
 import { GraphQLErrorFilter, InputValidationPipe, withErrorCode } from './graphql/errors.js';
@@ -167,7 +170,7 @@ export class AppModule {
           }),
         }),
       ],
-      controllers: [HealthController, ExportsController, TimelinePageController],
+      controllers: [HealthController, ExportsController, TimelinePageController, VerifiableLogController],
       providers: [
         { provide: APP_PIPE, useClass: InputValidationPipe },
         { provide: APP_FILTER, useFactory: () => new GraphQLErrorFilter(config.production) },
@@ -189,6 +192,9 @@ export class AppModule {
         StatementChanges,
         StatementChangesResolver,
         AuditResolver,
+        VerifiableLogService,
+        VerifiableLogResolver,
+        StatementEventProofResolver,
         ReadModelHandover,
         DemoLoader,
         StartUp,

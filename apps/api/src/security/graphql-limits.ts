@@ -40,6 +40,7 @@ export const LIST_CAPS = {
   'Statement.responses': { default: 20, max: 100 },
   'Statement.history': { default: 100, max: 100 },
   'Query.topics': { default: 100, max: 1000 },
+  'Query.treeHeads': { default: 20, max: 100 },
 } as const;
 
 /**
