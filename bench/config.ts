@@ -8,7 +8,7 @@
  * - `BENCH_CONNECTIONS` (50), `BENCH_ROUNDS` (3), `BENCH_DURATION` (5 seconds a round), `BENCH_WARMUP` (2 seconds
  *   a round): the HTTP load, each server measured once per round;
  * - `BENCH_QUERIES` (500): timed reads of the as-of and search scenarios;
- * - `BENCH_SCENARIOS` (all): a comma-separated subset of `import,rebuild,graphql,as-of,search,disk`;
+ * - `BENCH_SCENARIOS` (all): a comma-separated subset of `import,rebuild,graphql,as-of,search,disk,verifiable-log`;
  * - `BENCH_CPU_PROF` (off): write V8 CPU profiles of the GraphQL servers to `bench/results/profiles/`.
  */
 import { existsSync } from 'node:fs';
@@ -25,7 +25,15 @@ function count(name: string, fallback: number, min = 1): number {
   return value;
 }
 
-export const SCENARIOS = ['import', 'rebuild', 'graphql', 'as-of', 'search', 'disk'] as const;
+export const SCENARIOS = [
+  'import',
+  'rebuild',
+  'graphql',
+  'as-of',
+  'search',
+  'disk',
+  'verifiable-log',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 function scenarios(): ScenarioName[] {

@@ -11,6 +11,7 @@ import { graphqlScenario } from './scenarios/graphql.js';
 import { importScenario } from './scenarios/import.js';
 import { rebuildScenario } from './scenarios/rebuild.js';
 import { searchScenario } from './scenarios/search.js';
+import { verifiableLogScenario } from './scenarios/verifiable-log.js';
 
 const RUNNERS: Record<ScenarioName, () => Promise<Figures>> = {
   import: importScenario,
@@ -19,6 +20,7 @@ const RUNNERS: Record<ScenarioName, () => Promise<Figures>> = {
   'as-of': asOfScenario,
   search: searchScenario,
   disk: diskScenario,
+  'verifiable-log': verifiableLogScenario,
 };
 
 interface Target {
