@@ -17,7 +17,8 @@ import {
   type EventStore,
   type StreamWrite,
 } from '#event-store';
-import { InMemoryEventStore } from '#event-store/testing';
+import { EventStoreDbEventStore } from '#event-store';
+import { FakeEventStoreDbClient, InMemoryEventStore } from '#event-store/testing';
 
 // ---------------------------------------------------------------- the independent verifier (RFC text only)
 const H = (...parts: Buffer[]): Buffer => {
@@ -197,6 +198,7 @@ async function eventHashes(store: EventStore): Promise<{ id: string; position: b
 describe.each([
   ['SQLite', 3000],
   ['the in-memory double', 700],
+  ['the EventStoreDB adapter (faked client, commit positions far from leaf indexes)', 500],
 ])('the verifiable log on %s, checked by a verifier written from the RFCs alone', (adapter, count) => {
   let dir: string;
   let store: EventStore;
@@ -207,7 +209,12 @@ describe.each([
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'communique-vlog-'));
-    store = adapter === 'SQLite' ? SqliteEventStore.open(join(dir, 'events.db')) : new InMemoryEventStore();
+    store =
+      adapter === 'SQLite'
+        ? SqliteEventStore.open(join(dir, 'events.db'))
+        : adapter === 'the in-memory double'
+          ? new InMemoryEventStore()
+          : new EventStoreDbEventStore(new FakeEventStoreDbClient({ startOffset: 10n ** 12n }));
     await fill(store, count);
     tree = TreeFile.open(join(dir, 'log-tree.db'));
     const key = createLogKey();
