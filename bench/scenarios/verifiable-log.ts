@@ -42,14 +42,17 @@ export async function verifiableLogScenario(): Promise<Figures> {
     await log.checkpoint({ onlyIfGrown: true });
     const recheckSeconds = (performance.now() - started) / 1000;
 
-    // event ids and positions to ask for, picked by leaf index from the events file itself
+    // event ids and positions to ask for, picked by leaf index from the events file itself (the bench store
+    // was written by appends alone, so leaf i is at position i + 1)
     const db = new Database(set.eventsFile, { readonly: true });
     const pick = db.prepare<[number], { event_id: string; position: number; hash: string }>(
-      'SELECT event_id, position, hash FROM events ORDER BY position LIMIT 1 OFFSET ?',
+      'SELECT event_id, position, hash FROM events WHERE position = ?',
     );
     const targets = Array.from({ length: settings.queries }, () => {
       const index = Math.floor(random() * n);
-      return { index, ...pick.get(index)! };
+      const row = pick.get(index + 1);
+      if (row === undefined) throw new Error(`no event at position ${index + 1}`);
+      return { index, ...row };
     });
     db.close();
 
