@@ -8,7 +8,8 @@
  * - `BENCH_CONNECTIONS` (50), `BENCH_ROUNDS` (3), `BENCH_DURATION` (5 seconds a round), `BENCH_WARMUP` (2 seconds
  *   a round): the HTTP load, each server measured once per round;
  * - `BENCH_QUERIES` (500): timed reads of the as-of and search scenarios;
- * - `BENCH_SCENARIOS` (all): a comma-separated subset of `import,rebuild,graphql,as-of,search,disk,live`;
+ * - `BENCH_SCENARIOS` (all): a comma-separated subset of
+ *   `import,rebuild,graphql,as-of,search,disk,live,verifiable-log`;
  * - `BENCH_CPU_PROF` (off): write V8 CPU profiles of the GraphQL servers to `bench/results/profiles/`;
  * - `BENCH_LIVE_DURATION` (15 s), `BENCH_LIVE_SLOW_DURATION` (25 s), `BENCH_LIVE_SLOW_PER_CONNECTION` (1),
  *   `BENCH_LIVE_SUBSCRIBERS` (1,300,1000): the
@@ -28,7 +29,16 @@ function count(name: string, fallback: number, min = 1): number {
   return value;
 }
 
-export const SCENARIOS = ['import', 'rebuild', 'graphql', 'as-of', 'search', 'disk', 'live'] as const;
+export const SCENARIOS = [
+  'import',
+  'rebuild',
+  'graphql',
+  'as-of',
+  'search',
+  'disk',
+  'live',
+  'verifiable-log',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 function scenarios(): ScenarioName[] {

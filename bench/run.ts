@@ -12,6 +12,7 @@ import { importScenario } from './scenarios/import.js';
 import { liveScenario } from './scenarios/live.js';
 import { rebuildScenario } from './scenarios/rebuild.js';
 import { searchScenario } from './scenarios/search.js';
+import { verifiableLogScenario } from './scenarios/verifiable-log.js';
 
 const RUNNERS: Record<ScenarioName, () => Promise<Figures>> = {
   import: importScenario,
@@ -21,6 +22,7 @@ const RUNNERS: Record<ScenarioName, () => Promise<Figures>> = {
   search: searchScenario,
   disk: diskScenario,
   live: liveScenario,
+  'verifiable-log': verifiableLogScenario,
 };
 
 interface Target {

@@ -100,6 +100,10 @@ function paths(id: string, storyId: string): Record<string, Path> {
       wrap: (s) =>
         `retitleStory(storyId: "${storyId}", title: "Matrix ${randomUUID().slice(0, 8)}") { ${s} }`,
     },
+    TreeHead: q('Query.treeHeads', (s) => `treeHeads { ${s} }`),
+    LogKey: q('Query.logKey', (s) => `logKey { ${s} }`),
+    InclusionProof: q('Query.eventProof', (s) => `eventProof(position: "1", treeSize: 1) { ${s} }`),
+    ConsistencyProof: q('Query.consistencyProof', (s) => `consistencyProof(from: 1, to: 1) { ${s} }`),
     StatementResult: {
       operation: 'mutation',
       root: 'Mutation.tagStatement',
@@ -127,6 +131,10 @@ const ROOT_CALLS: Record<string, string> = {
   'Mutation.retitleStory': `retitleStory(storyId: "${UNKNOWN}", title: "matrix")`,
   'Mutation.annotateStoryItem': `annotateStoryItem(storyId: "${UNKNOWN}", statementId: "${UNKNOWN}", note: "matrix")`,
   'Mutation.publishStory': `publishStory(storyId: "${UNKNOWN}")`,
+  'Query.treeHeads': 'treeHeads',
+  'Query.logKey': 'logKey',
+  'Query.eventProof': 'eventProof(position: "1")',
+  'Query.consistencyProof': 'consistencyProof(from: 1, to: 1)',
   'Mutation.recordStatement': `recordStatement(input: { occurredOn: "2020-01-01", speaker: { name: "" }, kind: STATEMENT, text: "", attribution: SUMMARY, sources: [] })`,
   'Mutation.correctStatement': `correctStatement(id: "${UNKNOWN}", input: { text: "corrected text", reason: "matrix" })`,
   'Mutation.addStatementSource': `addStatementSource(id: "${UNKNOWN}", source: { url: "https://example.org/x" })`,

@@ -23,6 +23,9 @@ const READ_DOORS = [
   '/%65xports/timeline.csv?country=TR',
   '/exports/timeline%2Ejson?country=TR',
   '/%74imeline?country=TR',
+  '/audit/tree-heads',
+  '/audit/consistency?from=1&to=1',
+  '/audit/proof?position=1&treeSize=1',
 ];
 
 /** Spellings Fastify may or may not route to a door: whichever it does, no data without a key. */
@@ -64,7 +67,7 @@ describe('every route has an access decision', () => {
     expect(undecided).toEqual([]);
     // the probes are public, the data doors follow the read policy
     expect(ROUTE_POLICIES['/health/live']).toBe('probe');
-    for (const route of routes.filter((r) => /^GET \/(exports|timeline$|graphiql)/.test(r))) {
+    for (const route of routes.filter((r) => /^GET \/(exports|timeline$|graphiql|audit\/)/.test(r))) {
       expect([route, ROUTE_POLICIES[route.split(' ')[1] ?? '']]).toEqual([route, 'read']);
     }
   });

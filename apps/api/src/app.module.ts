@@ -12,6 +12,9 @@ import { ProjectionRunner } from '#projections';
 import { ReadModel } from '#read-model';
 import type { AppConfig } from '#runtime';
 import { AuditResolver } from './audit/audit.resolver.js';
+import { VerifiableLogController } from './audit/verifiable-log.controller.js';
+import { StatementEventProofResolver, VerifiableLogResolver } from './audit/verifiable-log.resolver.js';
+import { VerifiableLogService } from './audit/verifiable-log.service.js';
 import { ReadModelHandover } from './audit/read-model-handover.js';
 import { DemoLoader } from './demo/demo-loader.js';
 import { GraphQLErrorFilter, InputValidationPipe, withErrorCode } from './graphql/errors.js';
@@ -157,7 +160,13 @@ export class AppModule {
           }),
         }),
       ],
-      controllers: [HealthController, ExportsController, TimelinePageController, StoriesController],
+      controllers: [
+        HealthController,
+        ExportsController,
+        TimelinePageController,
+        StoriesController,
+        VerifiableLogController,
+      ],
       providers: [
         { provide: APP_PIPE, useClass: InputValidationPipe },
         { provide: APP_FILTER, useFactory: () => new GraphQLErrorFilter(config.production) },
@@ -203,6 +212,9 @@ export class AppModule {
         StoryItemResolver,
         StoryChanges,
         StoryChangesResolver,
+        VerifiableLogService,
+        VerifiableLogResolver,
+        StatementEventProofResolver,
         ReadModelHandover,
         DemoLoader,
         StartUp,

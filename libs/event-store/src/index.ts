@@ -8,3 +8,4 @@ export * from './upcasting.js';
 export * from './ndjson.js';
 export * from './text-lines.js';
 export * from './upcasting-event-store.js';
+export * from './verifiable-log/index.js';

@@ -32,6 +32,14 @@ export interface AppConfig {
    * field); 1 MiB each
    */
   readerLimits: { maxLineBytes: number; maxFieldBytes: number };
+  /**
+   * the verifiable log (DESIGN §11.21, docs/AUDIT.md): `COMMUNIQUE_LOG_KEY_FILE` (the Ed25519 private key,
+   * PKCS #8 PEM, made by `communique keys create --signing`; default `<data dir>/log-key.pem`),
+   * `COMMUNIQUE_LOG_TREE_FILE` (the tree and the signed tree heads; default `<data dir>/log-tree.db`) and
+   * `COMMUNIQUE_TREE_HEAD_INTERVAL_SECONDS` (how often the service signs a tree head when the log has grown and
+   * the key file exists; 0: never; default 3600)
+   */
+  verifiableLog: { keyFile: string; treeFile: string; treeHeadIntervalSeconds: number };
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -112,6 +120,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     readerLimits: {
       maxLineBytes: integer(env, 'COMMUNIQUE_MAX_LINE_BYTES', 1024 * 1024, 1, 256 * 1024 * 1024),
       maxFieldBytes: integer(env, 'COMMUNIQUE_MAX_FIELD_BYTES', 1024 * 1024, 1, 256 * 1024 * 1024),
+    },
+    verifiableLog: {
+      keyFile: file('COMMUNIQUE_LOG_KEY_FILE', 'log-key.pem'),
+      treeFile: file('COMMUNIQUE_LOG_TREE_FILE', 'log-tree.db'),
+      treeHeadIntervalSeconds: integer(env, 'COMMUNIQUE_TREE_HEAD_INTERVAL_SECONDS', 3600, 0, 31 * 24 * 3600),
     },
   };
 }

@@ -9,3 +9,4 @@ export {
 export { statementUpcasters } from './upcasters.js';
 export { handoverFiles, runningApiPid, writeAtomically } from './read-model-handover.js';
 export { loadApiEntry, type ApiEntry } from './api-entry.js';
+export { configuredLogSigner, openConfiguredVerifiableLog } from './verifiable-log.js';

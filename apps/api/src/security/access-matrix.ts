@@ -36,6 +36,10 @@ export const ACCESS_MATRIX: Readonly<Record<string, FieldAccess>> = Object.fromE
     'relations',
     'story',
     'stories',
+    'treeHeads',
+    'logKey',
+    'eventProof',
+    'consistencyProof',
   ]),
   ['Query.events', 'auditor'],
   ...[
@@ -97,6 +101,7 @@ export const ACCESS_MATRIX: Readonly<Record<string, FieldAccess>> = Object.fromE
     'stream',
     'id',
     'schemaVersion',
+    'proof',
   ]),
   ['StatementEvent.recordedBy', 'auditor'],
   ['StatementEvent.data', 'auditor'],
@@ -135,6 +140,19 @@ export const ACCESS_MATRIX: Readonly<Record<string, FieldAccess>> = Object.fromE
   ...read('KindCount', ['kind', 'count']),
   ...read('ActivityBucket', ['period', 'count', 'byKind', 'meanGoldstein']),
   ...read('CountryRelation', ['counterpart', 'outgoing', 'incoming', 'byKind', 'meanGoldstein']),
+  // the verifiable log (DESIGN §11.21): hashes, sizes and signatures, which anyone may check
+  ...read('TreeHead', ['seq', 'treeSize', 'rootHash', 'timestamp', 'time', 'keyId', 'signature', 'json']),
+  ...read('InclusionProof', [
+    'treeSize',
+    'leafIndex',
+    'eventId',
+    'position',
+    'leafInput',
+    'auditPath',
+    'json',
+  ]),
+  ...read('ConsistencyProof', ['firstTreeSize', 'secondTreeSize', 'path', 'json']),
+  ...read('LogKey', ['algorithm', 'keyId', 'publicKey', 'publicKeyPem']),
 ]);
 
 /** What an undecided field that is not a root field needs: the highest role (fail closed). */

@@ -41,6 +41,7 @@ export const LIST_CAPS = {
   'Statement.history': { default: 100, max: 100 },
   'Query.topics': { default: 100, max: 1000 },
   'StoryItem.changes': { default: 20, max: 100 },
+  'Query.treeHeads': { default: 20, max: 100 },
 } as const;
 
 /**

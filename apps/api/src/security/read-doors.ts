@@ -40,6 +40,12 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   '/graphiql/sw.js': 'read',
   '/graphiql/config.js': 'read',
   '/metrics': 'metrics',
+  // the verifiable log (DESIGN §11.21): the public key is public (it holds no data); proofs and heads are reads
+  '/.well-known/communique-log-key': 'asset',
+  '/audit/tree-heads': 'read',
+  '/audit/tree-heads/latest': 'read',
+  '/audit/proof': 'read',
+  '/audit/consistency': 'read',
 };
 
 /** The routes that answer in HTML, so that a refusal is a page too. */
