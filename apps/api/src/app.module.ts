@@ -46,6 +46,8 @@ import { ExportsController } from './journalism/exports.controller.js';
 import { TimelinePageController } from './journalism/timeline-page.controller.js';
 import { StatementChanges } from './journalism/statement-changes.js';
 import { StatementChangesResolver } from './journalism/statement-changes.resolver.js';
+import { ExplorerController } from './explorer/explorer.controller.js';
+import { GraphiqlController } from './explorer/graphiql.controller.js';
 
 /** At start-up: bring the read model up to the log, load the demo data if the store is empty, then follow the log. */
 @Injectable()
@@ -124,7 +126,8 @@ export class AppModule {
             // who sees which field (docs/SECURITY.md, "Access matrix")
             transformSchema: (schema) => enforceAccessMatrix(schema, appConfig.security),
             path: GRAPHQL_PATH,
-            graphiql: !appConfig.production,
+            // GraphiQL is served from installed packages by GraphiqlController (explorer/), not from a CDN
+            graphiql: false,
             allowBatchedQueries: appConfig.security.limits.maxBatch > 1,
             // compile a query document to JS (graphql-jit) from its second use: the execution is then cheaper
             jit: 1,
@@ -167,7 +170,14 @@ export class AppModule {
           }),
         }),
       ],
-      controllers: [HealthController, ExportsController, TimelinePageController],
+      controllers: [
+        HealthController,
+        ExportsController,
+        TimelinePageController,
+        ExplorerController,
+        // GraphiQL (and its introspection) is a development tool: not served in production
+        ...(config.production ? [] : [GraphiqlController]),
+      ],
       providers: [
         { provide: APP_PIPE, useClass: InputValidationPipe },
         { provide: APP_FILTER, useFactory: () => new GraphQLErrorFilter(config.production) },

@@ -34,9 +34,10 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   '/assets/timelinejs/*': 'asset',
   '/graphql': 'graphql',
   '/graphiql': 'read',
-  '/graphiql/main.js': 'read',
-  '/graphiql/sw.js': 'read',
-  '/graphiql/config.js': 'read',
+  '/graphiql/assets/*': 'read',
+  // the explorer's page and build files: code, no data (it reads through /graphql)
+  '/': 'asset',
+  '/explorer/*': 'asset',
   '/metrics': 'metrics',
 };
 
