@@ -119,7 +119,10 @@ describe("the activity chart's scale", () => {
     expect(scale.height(1)).toBe(2);
     expect(scale.height(0)).toBe(0);
   });
-  it('labels round counts and the maximum', () => {
+  it('labels round counts and the maximum, at least 12 px apart', () => {
+    const labelled = sqrtScale(433, 160).ticks;
+    expect(labelled[labelled.length - 1]).toEqual({ count: 433, y: 160 });
+    labelled.slice(1).forEach((t, i) => expect(t.y - (labelled[i]?.y ?? 0)).toBeGreaterThanOrEqual(12));
     expect(niceTicks(1)).toEqual([1]);
     const ticks = niceTicks(447);
     expect(ticks[ticks.length - 1]).toBe(447);

@@ -14,8 +14,13 @@ export function sqrtScale(max: number, pixels: number): BarScale {
   const top = Math.max(1, max);
   const height = (count: number): number =>
     count <= 0 ? 0 : Math.max(2, Math.round((Math.sqrt(count) / Math.sqrt(top)) * pixels));
-  const ticks = niceTicks(top).map((count) => ({ count, y: height(count) }));
-  return { height, ticks };
+  // labels at least 12 px apart (a square root crowds the small counts), the largest always kept
+  const ticks: { count: number; y: number }[] = [];
+  for (const count of niceTicks(top).reverse()) {
+    const y = height(count);
+    if (ticks.every((t) => Math.abs(t.y - y) >= 12)) ticks.push({ count, y });
+  }
+  return { height, ticks: ticks.reverse() };
 }
 
 /** Round counts up to `max` (1, 2, 5, 10, 20, 50, …), at most five, always including the largest. */
