@@ -48,6 +48,11 @@ import { StatementChanges } from './journalism/statement-changes.js';
 import { StatementChangesResolver } from './journalism/statement-changes.resolver.js';
 import { ExplorerController } from './explorer/explorer.controller.js';
 import { GraphiqlController } from './explorer/graphiql.controller.js';
+import { StoriesController } from './stories/stories.controller.js';
+import { StoryChanges, StoryChangesResolver } from './stories/story-changes.js';
+import { storyCommandsProvider } from './stories/story-commands.provider.js';
+import { StoryReads } from './stories/story-reads.js';
+import { StoryItemResolver, StoryResolver } from './stories/story.resolver.js';
 
 /** At start-up: bring the read model up to the log, load the demo data if the store is empty, then follow the log. */
 @Injectable()
@@ -174,6 +179,7 @@ export class AppModule {
         HealthController,
         ExportsController,
         TimelinePageController,
+        StoriesController,
         ExplorerController,
         // GraphiQL (and its introspection) is a development tool: not served in production
         ...(config.production ? [] : [GraphiqlController]),
@@ -199,6 +205,12 @@ export class AppModule {
         StatementChanges,
         StatementChangesResolver,
         AuditResolver,
+        storyCommandsProvider,
+        StoryReads,
+        StoryResolver,
+        StoryItemResolver,
+        StoryChanges,
+        StoryChangesResolver,
         ReadModelHandover,
         DemoLoader,
         StartUp,

@@ -29,3 +29,4 @@ export {
   type TimelineExportRequest,
   type TimelineJsEvent,
 } from './timeline-export.js';
+export { MAX_STORY_PAGE, type StoryPage, type StoryPageRequest, type StoryView } from './stories/stories.js';
