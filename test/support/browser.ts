@@ -42,13 +42,24 @@ export async function launchOffline(): Promise<{ browser: BrowserContext; close:
   };
 }
 
-/** Every request a page makes, and the console errors and page errors it reports. */
-export function record(page: Page): { requests: string[]; errors: string[] } {
-  const log = { requests: [] as string[], errors: [] as string[] };
+/**
+ * Every request a page makes; the page's errors and console errors; the responses that failed (status 400 or
+ * more), by URL. A browser's own `/favicon.ico` probe is not the page's.
+ */
+export function record(page: Page): { requests: string[]; errors: string[]; failed: string[] } {
+  const log = { requests: [] as string[], errors: [] as string[], failed: [] as string[] };
   page.on('request', (request) => log.requests.push(request.url()));
+  page.on('response', (response) => {
+    if (response.status() >= 400 && new URL(response.url()).pathname !== '/favicon.ico') {
+      log.failed.push(`${response.status()} ${response.url()}`);
+    }
+  });
   page.on('pageerror', (error) => log.errors.push(`pageerror: ${error.message}`));
   page.on('console', (message) => {
-    if (message.type() === 'error') log.errors.push(`console: ${message.text()}`);
+    // a failed load is in `failed`, with its URL
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+      log.errors.push(`console: ${message.text()}`);
+    }
   });
   return log;
 }

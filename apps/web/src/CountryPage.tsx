@@ -174,28 +174,30 @@ export function ActivityChart({ buckets, country }: { buckets: ActivityBucket[];
       </ul>
       <details>
         <summary>The numbers as a table</summary>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Period</th>
-              <th scope="col">Statements</th>
-              <th scope="col">By kind</th>
-              <th scope="col">Mean Goldstein</th>
-            </tr>
-          </thead>
-          <tbody>
-            {buckets.map((b) => (
-              <tr key={b.period}>
-                <th scope="row">{b.period}</th>
-                <td>{b.count}</td>
-                <td>{b.byKind.map((k) => `${words(k.kind)} ${k.count}`).join(', ')}</td>
-                <td>
-                  {b.meanGoldstein ?? '—'} ({goldsteinWord(b.meanGoldstein)})
-                </td>
+        <div className="table-scroll">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Period</th>
+                <th scope="col">Statements</th>
+                <th scope="col">By kind</th>
+                <th scope="col">Mean Goldstein</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {buckets.map((b) => (
+                <tr key={b.period}>
+                  <th scope="row">{b.period}</th>
+                  <td>{b.count}</td>
+                  <td>{b.byKind.map((k) => `${words(k.kind)} ${k.count}`).join(', ')}</td>
+                  <td>
+                    {b.meanGoldstein ?? '—'} ({goldsteinWord(b.meanGoldstein)})
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       </details>
     </figure>
   );
@@ -208,47 +210,49 @@ export function Relations({ country, relations }: { country: string; relations: 
       {relations.length === 0 ? (
         <p>No other country appears with {country}.</p>
       ) : (
-        <table className="relations">
-          <caption className="sr-only">
-            Countries {country} spoke to or about, or was spoken to or about by; busiest first
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Country</th>
-              <th scope="col">{country} → them</th>
-              <th scope="col">them → {country}</th>
-              <th scope="col">Kinds</th>
-              <th scope="col">Mean Goldstein</th>
-            </tr>
-          </thead>
-          <tbody>
-            {relations.map((r) => (
-              <tr key={r.counterpart}>
-                <th scope="row">
-                  <a
-                    href={formatRoute({
-                      view: 'search',
-                      params: { ...emptySearch(), country, counterpart: r.counterpart },
-                    })}
-                  >
-                    {nameOf(r.counterpart)}
-                  </a>
-                </th>
-                <td>{r.outgoing}</td>
-                <td>{r.incoming}</td>
-                <td>
-                  {r.byKind
-                    .slice(0, 3)
-                    .map((k) => `${words(k.kind)} ${k.count}`)
-                    .join(', ')}
-                </td>
-                <td>
-                  {r.meanGoldstein ?? '—'} <small>({goldsteinWord(r.meanGoldstein)})</small>
-                </td>
+        <div className="table-scroll">
+          <table className="relations">
+            <caption className="sr-only">
+              Countries {country} spoke to or about, or was spoken to or about by; busiest first
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Country</th>
+                <th scope="col">{country} → them</th>
+                <th scope="col">them → {country}</th>
+                <th scope="col">Kinds</th>
+                <th scope="col">Mean Goldstein</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {relations.map((r) => (
+                <tr key={r.counterpart}>
+                  <th scope="row">
+                    <a
+                      href={formatRoute({
+                        view: 'search',
+                        params: { ...emptySearch(), country, counterpart: r.counterpart },
+                      })}
+                    >
+                      {nameOf(r.counterpart)}
+                    </a>
+                  </th>
+                  <td>{r.outgoing}</td>
+                  <td>{r.incoming}</td>
+                  <td>
+                    {r.byKind
+                      .slice(0, 3)
+                      .map((k) => `${words(k.kind)} ${k.count}`)
+                      .join(', ')}
+                  </td>
+                  <td>
+                    {r.meanGoldstein ?? '—'} <small>({goldsteinWord(r.meanGoldstein)})</small>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );

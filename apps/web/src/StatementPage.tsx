@@ -70,7 +70,7 @@ export function StatementPage({ id, actions }: { id: string; actions?: (s: State
       <section aria-labelledby="sources-heading">
         <h2 id="sources-heading">Sources</h2>
         <ul>
-          {s.sources.map((source) => (
+          {s.allSources.map((source) => (
             <li key={source.url}>
               <a href={source.url} rel="noopener noreferrer nofollow" target="_blank">
                 {source.outlet ?? source.url}
@@ -89,31 +89,33 @@ export function StatementPage({ id, actions }: { id: string; actions?: (s: State
       </section>
       <section aria-labelledby="history-heading">
         <h2 id="history-heading">History</h2>
-        <table>
-          <caption className="sr-only">Every event of this statement, oldest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Version</th>
-              <th scope="col">Event</th>
-              <th scope="col">Recorded</th>
-              <th scope="col">Log position</th>
-              <th scope="col">Hash</th>
-            </tr>
-          </thead>
-          <tbody>
-            {s.history.map((event) => (
-              <tr key={event.revision}>
-                <td>{event.revision + 1}</td>
-                <td>{event.type.replace(/^Statement/, '')}</td>
-                <td>{event.recordedAt}</td>
-                <td>{event.position}</td>
-                <td>
-                  <code title={event.hash}>{event.hash.slice(0, 12)}…</code>
-                </td>
+        <div className="table-scroll">
+          <table>
+            <caption className="sr-only">Every event of this statement, oldest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Version</th>
+                <th scope="col">Event</th>
+                <th scope="col">Recorded</th>
+                <th scope="col">Log position</th>
+                <th scope="col">Hash</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {s.history.map((event) => (
+                <tr key={event.revision}>
+                  <td>{event.revision + 1}</td>
+                  <td>{event.type.replace(/^Statement/, '')}</td>
+                  <td>{event.recordedAt}</td>
+                  <td>{event.position}</td>
+                  <td>
+                    <code title={event.hash}>{event.hash.slice(0, 12)}…</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       </section>
     </article>
   );

@@ -393,40 +393,44 @@ function WorkingItem({
           </>
         )}
         {item.note && <p className="note">Note: {item.note}</p>}
-        <form
-          className="annotate"
-          onSubmit={async (e) => {
-            e.preventDefault();
-            await annotate({
-              storyId,
-              statementId: item.statementId,
-              headline: headline.trim() || null,
-              note: note.trim() || null,
-            });
-          }}
-        >
-          <div className="field">
-            <label htmlFor={`${id}-headline`}>Headline</label>
-            <input id={`${id}-headline`} value={headline} onChange={(e) => setHeadline(e.target.value)} />
-          </div>
-          <div className="field">
-            <label htmlFor={`${id}-note`}>Note</label>
-            <textarea id={`${id}-note`} rows={2} value={note} onChange={(e) => setNote(e.target.value)} />
-          </div>
-          <div className="buttons">
-            <button type="submit" className="secondary" disabled={!changed || annotated.fetching}>
-              Save headline and note
-            </button>
-            <button
-              type="button"
-              className="secondary"
-              disabled={removed.fetching}
-              onClick={() => remove({ storyId, statementId: item.statementId })}
-            >
-              Remove from story
-            </button>
-          </div>
-        </form>
+        <details>
+          <summary>Headline, note, remove</summary>
+          <form
+            className="annotate"
+            onSubmit={async (e) => {
+              e.preventDefault();
+              // an empty string removes the words, as the API defines it (an absent one would keep them)
+              await annotate({
+                storyId,
+                statementId: item.statementId,
+                headline: headline.trim(),
+                note: note.trim(),
+              });
+            }}
+          >
+            <div className="field">
+              <label htmlFor={`${id}-headline`}>Headline</label>
+              <input id={`${id}-headline`} value={headline} onChange={(e) => setHeadline(e.target.value)} />
+            </div>
+            <div className="field">
+              <label htmlFor={`${id}-note`}>Note</label>
+              <textarea id={`${id}-note`} rows={2} value={note} onChange={(e) => setNote(e.target.value)} />
+            </div>
+            <div className="buttons">
+              <button type="submit" className="secondary" disabled={!changed || annotated.fetching}>
+                Save headline and note
+              </button>
+              <button
+                type="button"
+                className="secondary"
+                disabled={removed.fetching}
+                onClick={() => remove({ storyId, statementId: item.statementId })}
+              >
+                Remove from story
+              </button>
+            </div>
+          </form>
+        </details>
         <ErrorNotice error={annotated.error ?? removed.error} />
       </article>
     </li>

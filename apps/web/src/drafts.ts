@@ -50,7 +50,7 @@ export function draftOf(s: StatementDetail): Draft {
     text: s.text,
     attribution: s.attribution,
     language: s.language ?? '',
-    sources: s.sources.map((x) => ({ url: x.url, outlet: x.outlet ?? '' })),
+    sources: s.allSources.map((x) => ({ url: x.url, outlet: x.outlet ?? '' })),
   };
 }
 

@@ -99,7 +99,8 @@ export interface StatementDetail extends StatementSummary {
   location: { city: string | null; country: string | null } | null;
   recordedAt: string;
   updatedAt: string;
-  sources: { url: string; outlet: string | null; publishedAt: string | null; via: string | null }[];
+  /** every source (the summary's `sources` holds the first three) */
+  allSources: { url: string; outlet: string | null; publishedAt: string | null; via: string | null }[];
   respondsTo: { id: string; occurredOn: string; speaker: { name: string }; text: string }[];
   responses: { id: string; occurredOn: string; speaker: { name: string }; text: string }[];
   history: { position: string; revision: number; type: string; recordedAt: string; hash: string }[];
@@ -110,7 +111,7 @@ export const STATEMENT = gql<{ statement: StatementDetail | null }, { id: string
     statement(id: $id) {
       ${SUMMARY}
       language location { city country } recordedAt updatedAt
-      sources(first: 50) { url outlet publishedAt via }
+      allSources: sources(first: 50) { url outlet publishedAt via }
       respondsTo { id occurredOn speaker { name } text }
       responses(first: 20) { id occurredOn speaker { name } text }
       history(first: 100) { position revision type recordedAt hash }

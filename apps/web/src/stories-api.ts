@@ -108,7 +108,7 @@ export const ADD_STORY_ITEM = gql<
 
 export const ANNOTATE_STORY_ITEM = gql<
   { annotateStoryItem: { story: StoryListItem; position: string } },
-  { storyId: string; statementId: string; headline: string | null; note: string | null }
+  { storyId: string; statementId: string; headline: string; note: string }
 >`
   mutation ExplorerAnnotateStoryItem($storyId: ID!, $statementId: ID!, $headline: String, $note: String) {
     annotateStoryItem(storyId: $storyId, statementId: $statementId, headline: $headline, note: $note) { ${RESULT} }
