@@ -12,10 +12,11 @@ import { STORY_TABLES } from './stories/stories.js';
  * through partial indexes `WHERE valid_to IS NULL`; as-of queries use the full (history) indexes and check
  * `valid_from <= P AND (valid_to IS NULL OR valid_to > P)`.
  *
- * Versions: 2 adds search, 3 the timeline counters, 4 the as-of index (`log_times`), 5 stories. A file of another
+ * Versions: 2 adds search, 3 the timeline counters, 4 the as-of index (`log_times`), 5 stories, 6 English
+ * stemming in search (FTS5 `porter unicode61 remove_diacritics 2`). A file of another
  * version is set aside and rebuilt from the log.
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 const CHECKPOINT_TABLES = `
 CREATE TABLE IF NOT EXISTS checkpoints (

@@ -3,10 +3,12 @@ import {
   csvRow,
   escapeHtml,
   exportedStatement,
+  groupOf,
   headlineOf,
   htmlTextOf,
   type StatementView,
 } from '#read-model';
+import { headlineNames } from '#reference';
 import type { StoryItemChange, StoryItemNode, StoryNode } from './story-reads.js';
 
 /**
@@ -73,7 +75,7 @@ export function noticesOf(changes: readonly StoryItemChange[]): string[] {
 
 function headlineFor(row: StoryRow): string {
   const shown = row.published ?? row.current;
-  return row.item.headline ?? (shown ? headlineOf(shown) : row.item.statementId);
+  return row.item.headline ?? (shown ? headlineOf(shown, headlineNames) : row.item.statementId);
 }
 
 function noticeHtml(row: StoryRow): string {
@@ -214,7 +216,8 @@ export function storyExport(story: StoryNode, rows: readonly StoryRow[], format:
   }
 }
 
-/** TimelineJS groups: whether the statement changed since publishing, so a reader sees notices at a glance. */
+/** TimelineJS groups: the statement's kind, as on every timeline export (few, and meaningful). */
 function groupFor(row: StoryRow): string {
-  return noticesOf(row.changes).length > 0 ? 'Changed since publication' : 'As published';
+  const shown = row.published ?? row.current;
+  return shown ? groupOf(shown) : '';
 }
