@@ -71,6 +71,7 @@ async function main(): Promise<void> {
         '--disable-sync',
       ],
     });
+    close = () => browser.close();
     console.log(
       `explorer, first result page, ${settings.statements} statements, ${RUNS} cold loads each (ms from navigation start):`,
     );
@@ -101,7 +102,11 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+main().then(
+  // Chromium's pipe can keep the event loop alive after the browser closed: end here
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -323,10 +323,7 @@ if (chromiumPresent && !gdeltPresent) {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  // Known gap, measured here: the export makes one TimelineJS group per speaker country (16 on this file), so
-  // the time navigation takes most of the frame (issue 13, item 3: groups by kind). `it.failing` passes while the
-  // gap is there and fails once it is closed: then make this an `it`.
-  it.failing('the US country view keeps at least half of each slide frame for its content', async () => {
+  it('the US country view keeps at least half of each slide frame for its content', async () => {
     const page = await browser.newPage();
     await page.goto(`${server.url}/timeline?country=US`);
     await page.waitForSelector('.tl-slide .tl-headline', { timeout: 60000 });
