@@ -32,6 +32,17 @@ export interface AppConfig {
    * field); 1 MiB each
    */
   readerLimits: { maxLineBytes: number; maxFieldBytes: number };
+  /** answers cached by log position and persisted queries (DESIGN §11.22) */
+  answers: AnswersConfig;
+}
+
+export interface AnswersConfig {
+  /** `COMMUNIQUE_ANSWER_CACHE_BYTES`: memory for cached answers (0: no answer cache); 32 MiB */
+  cacheBytes: number;
+  /** `COMMUNIQUE_PERSISTED_QUERY_CHARS`: characters of registered persisted documents (0: none); 1 Mi */
+  persistedQueryChars: number;
+  /** `COMMUNIQUE_PUBLIC_MAX_AGE`: `max-age` (seconds) of answers to callers without a key; 0 */
+  publicMaxAgeSeconds: number;
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -112,6 +123,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     readerLimits: {
       maxLineBytes: integer(env, 'COMMUNIQUE_MAX_LINE_BYTES', 1024 * 1024, 1, 256 * 1024 * 1024),
       maxFieldBytes: integer(env, 'COMMUNIQUE_MAX_FIELD_BYTES', 1024 * 1024, 1, 256 * 1024 * 1024),
+    },
+    answers: {
+      cacheBytes: integer(env, 'COMMUNIQUE_ANSWER_CACHE_BYTES', 32 * 1024 * 1024, 0, 16 * 1024 * 1024 * 1024),
+      persistedQueryChars: integer(
+        env,
+        'COMMUNIQUE_PERSISTED_QUERY_CHARS',
+        1024 * 1024,
+        0,
+        1024 * 1024 * 1024,
+      ),
+      publicMaxAgeSeconds: integer(env, 'COMMUNIQUE_PUBLIC_MAX_AGE', 0, 0, 31_536_000),
     },
   };
 }
