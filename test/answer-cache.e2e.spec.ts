@@ -208,6 +208,8 @@ describe('answers cached by log position', () => {
         { persistedQuery: { version: 1, sha256Hash: hash } },
       );
       expect(registered.statusCode).toBe(200);
+      // this answer came from the cache (the query was asked above): registering must not depend on that
+      expect(registered.headers['x-communique-cache']).toBe('hit');
 
       const byHash = await get({ variables, extensions: persisted(hash) });
       expect(byHash.statusCode).toBe(200);

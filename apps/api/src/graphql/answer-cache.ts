@@ -122,18 +122,21 @@ export class PolicyMemo {
   }
 }
 
-/** One stored answer: the serialised body, its entity tag and the headers it is served with. */
+/**
+ * One stored answer: the serialised body (as bytes, so a hit sends them without encoding the text again), its
+ * entity tag and the headers it is served with.
+ */
 export interface CachedAnswer {
   generation: number;
-  body: string;
+  body: Buffer;
   etag: string;
   cacheControl: string;
   contentType: string;
 }
 
 /**
- * Serialised answers, least recently used first out, bounded by the bytes they hold (keys included, counted
- * as UTF-16 code units times two). An answer whose generation is not the read model's current one is
+ * Serialised answers, least recently used first out, bounded by the bytes they hold (the bodies' bytes, plus
+ * keys and tags counted as UTF-16 code units times two, plus a fixed overhead an entry). An answer whose generation is not the read model's current one is
  * dropped when it is looked up, and answers of old generations go first when room is needed.
  */
 export class AnswerCache {
@@ -208,7 +211,7 @@ export class AnswerCache {
 }
 
 const sizeOf = (key: string, entry: CachedAnswer): number =>
-  2 * (key.length + entry.body.length + entry.etag.length) + 200;
+  entry.body.length + 2 * (key.length + entry.etag.length) + 200;
 
 /**
  * A strong entity tag for an answer: a digest of who it was made for (the role class), its media type and

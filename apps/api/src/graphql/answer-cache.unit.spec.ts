@@ -14,7 +14,7 @@ import {
 
 const answer = (generation: number, body: string): CachedAnswer => ({
   generation,
-  body,
+  body: Buffer.from(body),
   etag: entityTag('reader', 'application/json', body),
   cacheControl: 'private, no-cache',
   contentType: 'application/json; charset=utf-8',
@@ -24,7 +24,7 @@ describe('AnswerCache', () => {
   it('serves an answer only at the generation it was computed at', () => {
     const cache = new AnswerCache(1_000_000);
     cache.set('k', answer(3, '{"data":{}}'), 3);
-    expect(cache.get('k', 3)?.body).toBe('{"data":{}}');
+    expect(cache.get('k', 3)?.body.toString()).toBe('{"data":{}}');
     expect(cache.get('k', 4)).toBeUndefined();
     // the stale one was dropped, not kept for a later look-up at 3
     expect(cache.get('k', 3)).toBeUndefined();
@@ -33,7 +33,7 @@ describe('AnswerCache', () => {
 
   it('stays within its bytes, dropping stale generations first, then the least recently used', () => {
     const body = 'x'.repeat(1000);
-    const one = 2 * (1 + body.length + answer(1, body).etag.length) + 200;
+    const one = body.length + 2 * (1 + answer(1, body).etag.length) + 200;
     const cache = new AnswerCache(3 * one);
     cache.set('a', answer(1, body), 2);
     cache.set('b', answer(2, body), 2);

@@ -155,9 +155,16 @@ export function installPersistedQueries(fastify: FastifyInstance, documents: Per
   });
 }
 
-/** An executed answer: it has a `data` entry (a refusal before execution has none). */
-const executed = (payload: unknown): payload is string =>
-  typeof payload === 'string' && payload.startsWith('{"data":');
+const DATA_START = '{"data":';
+
+/**
+ * An executed answer: it has a `data` entry (a refusal before execution has none). Mercurius's answers reach
+ * onSend as text, the cache's as bytes.
+ */
+const executed = (payload: unknown): boolean =>
+  typeof payload === 'string'
+    ? payload.startsWith(DATA_START)
+    : Buffer.isBuffer(payload) && payload.subarray(0, DATA_START.length).toString('latin1') === DATA_START;
 
 /** What the answer cache needs from the rest of the service. */
 export interface AnswerCacheOptions {
@@ -250,6 +257,7 @@ export function installAnswerCache(fastify: FastifyInstance, options: AnswerCach
       state === undefined ||
       key === undefined ||
       reply.statusCode !== 200 ||
+      typeof payload !== 'string' ||
       !executed(payload) ||
       // `"errors":` outside a string can only be a key: an error list, or an alias so named (then not kept)
       payload.includes('"errors":') ||
@@ -261,7 +269,7 @@ export function installAnswerCache(fastify: FastifyInstance, options: AnswerCach
     const media = responseMediaTypeOf(request);
     const answer = {
       generation: state.generation,
-      body: payload,
+      body: Buffer.from(payload),
       etag: entityTag(state.roleClass ?? '', media, payload),
       cacheControl: cacheControlFor(state.keyed === true, answers.publicMaxAgeSeconds),
       contentType: `${media}; charset=utf-8`,
