@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
+import { Metrics } from '../apps/api/src/operations/metrics.js';
 import { RECORD, TestApi, statementInput } from './support/api.js';
 
 /**
@@ -83,6 +84,14 @@ describe('answers cached by log position', () => {
     expect(first.headers['cache-control']).toBe('public, max-age=0, must-revalidate');
     expect(second.headers['cache-control']).toBe('public, max-age=0, must-revalidate');
     expect(first.headers.vary).toBe('Accept, Authorization');
+    // an answer from memory is counted like any other
+    const counted = async () =>
+      (await api.app.get(Metrics).graphqlOperations.get()).values.find(
+        (v) => v.labels.operation === 'Timeline' && v.labels.outcome === 'ok',
+      )?.value ?? 0;
+    const before = await counted();
+    expect((await post(TIMELINE, { country: 'CN' })).headers['x-communique-cache']).toBe('hit');
+    expect(await counted()).toBe(before + 1);
 
     const next = await record('A second statement moves the log.');
     await post(`{ countryTimeline(country: "CN", first: 1, minPosition: "${next}") { totalCount } }`);
