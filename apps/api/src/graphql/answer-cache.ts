@@ -46,7 +46,10 @@ export interface DocumentPolicy {
 
 /**
  * Decides a document's policy from the schema and the access matrix. Undefined when the document does not
- * parse or names no operation: GraphQL answers those itself (with an error, never cached).
+ * parse or names no operation: GraphQL answers those itself (with an error, never cached). Every operation and
+ * fragment of the document is looked at, not only the one that runs: a document is never judged less strictly
+ * than any part of it, at the price of not caching a harmless operation that shares a document with a
+ * restricted one.
  */
 export function documentPolicy(
   schema: GraphQLSchema,
