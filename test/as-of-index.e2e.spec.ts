@@ -5,7 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Test } from '@nestjs/testing';
 import type { AllStreamResolvedEvent, ReadPosition } from '@eventstore/db-client';
 import type { FastifyInstance } from 'fastify';
-import { EventStore, EventStoreDbEventStore } from '#event-store';
+import { EventStore, EventStoreDbEventStore, type ClientRead } from '#event-store';
 import { FakeEventStoreDbClient } from '#event-store/testing';
 import { loadConfig } from '#runtime';
 import { AppModule } from '../apps/api/src/app.module.js';
@@ -20,10 +20,11 @@ class CountingCluster extends FakeEventStoreDbClient {
 
   override readAll(
     options: { fromPosition?: ReadPosition; maxCount?: number; direction?: string } = {},
-  ): AsyncIterable<AllStreamResolvedEvent> {
+  ): ClientRead<AllStreamResolvedEvent> {
     if (options.direction === 'backwards') this.backwardReads += 1;
     else this.forwardReads += 1;
-    return this.counted(super.readAll(options));
+    const read = super.readAll(options);
+    return Object.assign(this.counted(read), { cancel: () => read.cancel() });
   }
 
   private async *counted(

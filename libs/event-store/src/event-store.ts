@@ -182,6 +182,14 @@ export abstract class EventStore {
   }
 
   /**
+   * How many events the store read but left out because they are not this service's, by kind (an
+   * EventStoreDB cluster shared with other applications, the server's own `$` events). This default: none.
+   */
+  skippedEvents(): ReadonlyMap<string, number> {
+    return new Map();
+  }
+
+  /**
    * The current revision of each of `streams` that holds events (streams without events are absent), when
    * the store can tell without reading the streams: lets a bulk writer skip reading streams that do not exist
    * yet. This default answers undefined ("cannot tell at once: read the streams you need"); the SQLite

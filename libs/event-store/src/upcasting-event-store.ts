@@ -77,6 +77,10 @@ export class UpcastingEventStore extends EventStore {
     return this.inner.headPosition();
   }
 
+  override skippedEvents(): ReadonlyMap<string, number> {
+    return this.inner.skippedEvents();
+  }
+
   override countEventsAfter(after?: Position, atMost?: number): Promise<number> {
     return this.inner.countEventsAfter(after, atMost);
   }

@@ -50,11 +50,15 @@ export class PersistenceModule {
           provide: EventStore,
           useFactory: () => {
             const logger = new Logger('EventStore');
-            return openConfiguredEventStore(config, (error, attempt, delayMs) =>
-              logger.warn(
-                `subscription dropped (${errorText(error)}); resubscribing in ${delayMs} ms, attempt ${attempt}`,
-              ),
-            );
+            return openConfiguredEventStore(config, {
+              onSubscriptionDropped: (error, attempt, delayMs) =>
+                logger.warn(
+                  `subscription dropped (${errorText(error)}); resubscribing in ${delayMs} ms, attempt ${attempt}`,
+                ),
+              onEventSkipped: (message, kind) =>
+                kind === 'system' ? logger.log(message) : logger.warn(message),
+              onFailover: (message) => logger.warn(message),
+            });
           },
         },
         {

@@ -30,6 +30,7 @@ export class Metrics {
   readonly appliedEvents: Counter;
   private readonly applied: { at: number; count: number }[] = [];
   private readonly operationNames = new Set<string>();
+  private sampleSkipped: () => ReadonlyMap<string, number> = () => new Map();
   private sampleProjection: () => Promise<ProjectionSample> = async () => ({
     checkpoint: 0n,
     head: 0n,
@@ -80,6 +81,19 @@ export class Metrics {
       help: 'events this process has applied to its read model since it started',
       registers,
     });
+    const skipped = () => this.sampleSkipped();
+    new Counter({
+      name: 'communique_event_store_skipped_events_total',
+      help:
+        "events the event store read but skipped as not this service's, by kind (system, outside-prefix, " +
+        'not-json, no-hash, legacy-transaction): other applications or the server itself on a shared cluster',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [kind, count] of skipped()) this.inc({ kind }, count);
+      },
+    });
     const sample = () => this.sampleProjection();
     let pending: Promise<ProjectionSample> | undefined;
     // One store query per scrape, shared by the three gauges that need it.
@@ -123,6 +137,11 @@ export class Metrics {
         this.set(rate());
       },
     });
+  }
+
+  /** Where the skipped-events counter comes from (the store's own count: `EventStore.skippedEvents`). */
+  skippedEventsSource(sample: () => ReadonlyMap<string, number>): void {
+    this.sampleSkipped = sample;
   }
 
   /** Where the projection gauges come from. */

@@ -1,3 +1,5 @@
+import { EventStoreDbEventStore } from '#event-store';
+import { FakeEventStoreDbClient, collect, event } from '#event-store/testing';
 import { MAX_OPERATION_NAMES, Metrics } from './metrics.js';
 
 describe('GraphQL operation label', () => {
@@ -18,5 +20,27 @@ describe('GraphQL operation label', () => {
     const labels = new Set(values.map((value) => value.labels.operation));
     expect(labels.size).toBe(MAX_OPERATION_NAMES + 1);
     expect(values.find((value) => value.labels.operation === 'other')?.value).toBe(20);
+  });
+});
+
+describe('skipped events', () => {
+  it("counts the events the store skipped as not this service's, by kind, as the store counts them", async () => {
+    const client = new FakeEventStoreDbClient();
+    const store = new EventStoreDbEventStore(client);
+    const metrics = new Metrics({ defaultMetrics: false });
+    metrics.skippedEventsSource(() => store.skippedEvents());
+    expect(await metrics.registry.metrics()).not.toMatch(/skipped_events_total\{/);
+    await store.appendToStream('s', [event()], { expectedRevision: 'no_stream' });
+    for (let i = 0; i < 2; i++) {
+      client.appendNow('orders', [
+        { id: crypto.randomUUID(), contentType: 'application/json', type: 'X', data: {}, metadata: {} },
+      ]);
+    }
+    await collect(store.readAll());
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('communique_event_store_skipped_events_total{kind="no-hash"} 2');
+    // read again: the counter follows the store's count, never adds it twice
+    expect(await metrics.registry.metrics()).toContain('skipped_events_total{kind="no-hash"} 2');
+    await store.close();
   });
 });

@@ -93,6 +93,7 @@ export class OperationsHooks implements OnModuleInit {
     this.instrumentAppends();
     const { metrics, projections } = this;
     metrics.startCheckpoint(projections.checkpoint);
+    metrics.skippedEventsSource(() => this.store.skippedEvents());
     projections.onApplied((events) => metrics.recordApplied(events.length));
     metrics.projectionSource(async () => {
       const [status] = await projections.status();

@@ -22,6 +22,13 @@ import { WrongExpectedRevisionError, type ExpectedRevision, type Position } from
  * position. To read after a position p, a read starts at (p, p), the event itself, and drops it.
  */
 
+/**
+ * The commit position a server older than 22.6 sends for an event read from a stream (not from `$all`):
+ * it had none to give and sent -1 as an unsigned 64-bit number. Servers from 22.6 on send the real one for
+ * every event appended outside an explicit transaction.
+ */
+export const NO_COMMIT_POSITION = 2n ** 64n - 1n;
+
 /** The port's position of an event the server reports at `position`. */
 export function toPosition(position: ClientPosition): Position {
   const { commit, prepare } = position;
@@ -85,12 +92,37 @@ export function isWrongExpectedVersion(error: unknown): error is ClientWrongExpe
   );
 }
 
-export function isStreamNotFound(error: unknown): boolean {
+function hasErrorType(error: unknown, ...types: ErrorType[]): boolean {
   return (
     typeof error === 'object' &&
     error !== null &&
-    (error as { type?: unknown }).type === ErrorType.STREAM_NOT_FOUND
+    types.includes((error as { type?: unknown }).type as ErrorType)
   );
+}
+
+export function isStreamNotFound(error: unknown): boolean {
+  return hasErrorType(error, ErrorType.STREAM_NOT_FOUND);
+}
+
+/** A hard-deleted (tombstoned) stream: it can never be read or written again. */
+export function isStreamDeleted(error: unknown): boolean {
+  return hasErrorType(error, ErrorType.STREAM_DELETED);
+}
+
+/**
+ * The answers of a node that cannot take the command during a leader change: `NotLeader` (a follower; the
+ * client reconnects to the leader it names), `Unavailable` (the node is gone or not yet in a cluster; the
+ * client rediscovers) and a `Cancelled` the server sent (how the calls open on a node that goes down end;
+ * a cancellation by this client is not one). The client reconnects on each of them, as its `shouldReconnect`
+ * says, but the command itself failed, and the client does not retry it.
+ */
+export function isLeaderChange(error: unknown): boolean {
+  return hasErrorType(error, ErrorType.NOT_LEADER, ErrorType.UNAVAILABLE, ErrorType.CANCELLED);
+}
+
+/** The server refused an append larger than its `MaxAppendSize`. */
+export function isMaxAppendSizeExceeded(error: unknown): error is { maxAppendSize?: number } {
+  return hasErrorType(error, ErrorType.MAXIMUM_APPEND_SIZE_EXCEEDED);
 }
 
 /** The client's wrong-expected-version error as the port's conflict, for `stream` as the caller named it. */
@@ -104,6 +136,14 @@ export function toWrongExpectedRevisionError(
     expected ?? fromClientExpectedRevision(error.expectedVersion),
     fromClientCurrentRevision(error.actualVersion),
   );
+}
+
+/**
+ * Canonical event id: the server parses an event id as a UUID and hands it back lower-case, so the adapter
+ * hashes, compares and reports ids in that form (an upper-case retry is then the same id).
+ */
+export function canonicalEventId(id: string): string {
+  return id.toLowerCase();
 }
 
 /** `$`-prefixed streams and event types are the server's own (metadata, statistics, projections). */

@@ -1,6 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { collect, eventStoreContract } from '../testing/index.js';
+import { KurrentWireCluster } from '../testing/kurrent-wire-server/index.js';
 import { EventStoreDbEventStore } from './eventstoredb-event-store.js';
+
+/*
+ * The port contract over the wire: the real client, real gRPC, against the wire-level test server
+ * (testing/kurrent-wire-server), one fresh server per test. Small pages make reads cross pages, and the
+ * server writes a `$` statistics event after every third record, as a node does between anyone's events.
+ * EventStoreDB has no transaction across streams: appendToStreams is the port's loop, so the all-or-nothing
+ * batch tests do not apply; another OS process appending is the server's business, not the adapter's.
+ */
+eventStoreContract(
+  'EventStoreDbEventStore over the wire (real client, wire test server)',
+  async () => {
+    const cluster = await KurrentWireCluster.start({ systemEventEvery: 3 });
+    const store = EventStoreDbEventStore.connect(cluster.connectionString, { pageSize: 3 });
+    return {
+      store,
+      cleanup: async () => {
+        await store.close();
+        await cluster.close();
+      },
+    };
+  },
+  { crossProcess: false, atomicAppendToStreams: false },
+);
 
 /*
  * The port contract against a real EventStoreDB/KurrentDB server, e.g.

@@ -29,11 +29,19 @@ import {
   type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeOptions,
+  type StreamWrite,
   type Subscription,
+  WrongExpectedRevisionError,
 } from '../event-store.js';
 import { canonicalJson, computeEventHash, storedMetadata } from '../hash-chain.js';
 import * as rules from '../append-rules.js';
 import {
+  NO_COMMIT_POSITION,
+  canonicalEventId,
+  fromClientCurrentRevision,
+  isLeaderChange,
+  isMaxAppendSizeExceeded,
+  isStreamDeleted,
   isStreamNotFound,
   isSystemEvent,
   isWrongExpectedVersion,
@@ -41,6 +49,9 @@ import {
   toPosition,
   toWrongExpectedRevisionError,
 } from './client-mapping.js';
+
+/** A read as the client returns it: iterable, and cancellable, which closes its HTTP/2 stream. */
+export type ClientRead<T> = AsyncIterable<T> & { cancel(): Promise<void> };
 
 /**
  * The part of `EventStoreDBClient` the adapter uses, with the client's own types: the real client satisfies
@@ -59,19 +70,50 @@ export interface EventStoreDbClientApi {
       maxCount?: number;
       direction?: typeof FORWARDS | typeof BACKWARDS;
     },
-  ): AsyncIterable<ResolvedEvent>;
+  ): ClientRead<ResolvedEvent>;
   /** (this client version takes no server-side filter on reads: the adapter filters what it reads) */
   readAll(options: {
     fromPosition?: ReadPosition;
     maxCount?: number;
     direction?: typeof FORWARDS | typeof BACKWARDS;
-  }): AsyncIterable<AllStreamResolvedEvent>;
+  }): ClientRead<AllStreamResolvedEvent>;
   subscribeToAll(options: {
     fromPosition?: ReadPosition;
     filter?: Filter;
   }): AsyncIterable<AllStreamResolvedEvent> & { unsubscribe(): Promise<void> };
   dispose(): Promise<void>;
 }
+
+/**
+ * Why an event the server handed out is not one of this service's, and is skipped (counted, never an error):
+ * - `system`: a `$` stream or `$` event type (statistics, metadata, projections, scavenges);
+ * - `outside-prefix`: a stream outside this store's `streamPrefix` (another deployment on the cluster);
+ * - `not-json`: its data is not a JSON object (binary, malformed JSON, an array);
+ * - `no-hash`: JSON, but its metadata has no `hash` (written by another application or the admin UI);
+ * - `legacy-transaction`: written inside an explicit transaction of the legacy TCP API, so it shares its
+ *   commit position with other events (this service never writes such events).
+ */
+export type SkippedEventKind = 'system' | 'outside-prefix' | 'not-json' | 'no-hash' | 'legacy-transaction';
+
+export const SKIPPED_EVENT_KINDS: readonly SkippedEventKind[] = [
+  'system',
+  'outside-prefix',
+  'not-json',
+  'no-hash',
+  'legacy-transaction',
+];
+
+/** Where a skipped event was, for the one log line per kind. */
+export interface SkippedEvent {
+  kind: SkippedEventKind;
+  stream: string;
+  id: string;
+  type: string;
+  revision: bigint;
+}
+
+/** KurrentDB's default `MaxAppendSize`: 1 MiB. */
+export const DEFAULT_MAX_APPEND_SIZE = 1_048_576;
 
 export interface EventStoreDbEventStoreOptions {
   /**
@@ -88,14 +130,34 @@ export interface EventStoreDbEventStoreOptions {
   maxRetryDelayMs?: number;
   /** how often an append re-reads and retries after losing a race to another writer; 10 */
   maxAppendAttempts?: number;
+  /**
+   * The server's `MaxAppendSize` in bytes (KurrentDB's default, 1 MiB, unless the cluster sets another):
+   * an append whose events weigh more is refused before anything is sent. Measured as the server measures:
+   * data bytes + metadata bytes + 2 bytes per character of the event type, summed over the append.
+   */
+  maxAppendSize?: number;
+  /**
+   * Wait before the one retry of an append that met a leader change (`NotLeader`/`Unavailable`), so the
+   * client has reconnected to the new leader; 250 ms.
+   */
+  failoverRetryDelayMs?: number;
   /** told about every dropped subscription before it resubscribes (default: nothing) */
   onSubscriptionDropped?: (error: unknown, attempt: number, delayMs: number) => void;
+  /**
+   * told the first time events of a kind are skipped (once per kind for the store's life; every skip is
+   * counted in `skippedEvents()`); default: nothing
+   */
+  onEventSkipped?: (skipped: SkippedEvent) => void;
+  /** told before the one retry of an append after a leader change (default: nothing) */
+  onFailover?: (error: unknown, stream: string) => void;
 }
 
-type Required_ = Required<Omit<EventStoreDbEventStoreOptions, 'onSubscriptionDropped'>> &
-  Pick<EventStoreDbEventStoreOptions, 'onSubscriptionDropped'>;
+type Callbacks = 'onSubscriptionDropped' | 'onEventSkipped' | 'onFailover';
+type Required_ = Required<Omit<EventStoreDbEventStoreOptions, Callbacks>> &
+  Pick<EventStoreDbEventStoreOptions, Callbacks>;
 
 interface PreparedEvent {
+  /** lower-case, as the server stores and returns it */
   id: string;
   type: string;
   data: JsonObject;
@@ -104,30 +166,75 @@ interface PreparedEvent {
   metadata: JsonObject;
 }
 
+/** An append refused before anything was written: its events weigh more than the server takes at once. */
+export class AppendTooLargeError extends RangeError {
+  constructor(
+    readonly stream: string,
+    readonly size: number,
+    readonly maxAppendSize: number,
+  ) {
+    super(
+      `stream ${stream}: the append weighs ${size} bytes, more than the server's MaxAppendSize of ` +
+        `${maxAppendSize} bytes; nothing was written (an append to one stream is all or nothing, so it cannot ` +
+        'be split: send fewer or smaller events, or raise MaxAppendSize on the cluster and the adapter option ' +
+        'maxAppendSize with it)',
+    );
+    this.name = 'AppendTooLargeError';
+  }
+}
+
 /** EventStoreDB's own naming rules on top of the port's (append-rules.ts). */
 const RULES = { eventStoreDbNames: true };
 
 /**
- * The event store on EventStoreDB/KurrentDB (DESIGN §5), through `@eventstore/db-client`.
+ * The expected revision of the revision probe: no stream reaches it, so the server always answers with a
+ * wrong-expected-version error that carries the stream's actual revision, and writes nothing.
+ */
+const PROBE_REVISION = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** What an append reads of its stream before deciding. */
+interface StreamHead {
+  /** this service's events of the stream, in order */
+  ours: RecordedEvent[];
+  /** the revision of the stream's last readable event of any kind; -1 when none is readable */
+  lastReadable: number;
+}
+
+/**
+ * The event store on EventStoreDB/KurrentDB (DESIGN §5, §11.19), through `@eventstore/db-client`.
  *
  * - Appends read the stream first: that gives the previous event's hash for the hash chain, lets an
  *   idempotent retry (every id of the batch already stored, in order) answer with the stored result whatever
  *   its expected revision, and checks the expected revision with the actual one in hand. The append itself
- *   then goes to the server with the exact revision that was read, so the chain cannot fork: a writer that
- *   got in between makes the server refuse, and the append is decided again on the new state.
+ *   then goes to the server with the exact revision the server holds, so the chain cannot fork: a writer
+ *   that got in between makes the server refuse, and the append is decided again on the new state.
+ * - A stream whose events the server hides (soft-deleted, or truncated by `$tb` or `$maxAge`) still has its
+ *   revisions: the next event goes to the revision after the hidden ones. When a read shows no event, a
+ *   revision probe (an empty append with an expected revision no stream has) asks the server where the
+ *   stream stands, so the hashes are computed for the revisions the server will store. For the port such a
+ *   stream holds no events (`no_stream` holds); its chain restarts with `prevHash` null after the hidden ones.
  * - Positions are the server's commit positions (see `client-mapping.ts`).
+ * - Every read the adapter stops before its end (`headPosition`, `readAll` with `maxCount`, a caller's
+ *   `break`) is cancelled, which closes its HTTP/2 stream: a node takes 100 concurrent streams per
+ *   connection, and a read left open would hold one for ever.
+ * - Events that are not this service's (see `SkippedEventKind`) are skipped by every read and by
+ *   subscriptions, counted by kind (`skippedEvents()`), and reported once per kind (`onEventSkipped`).
  * - `subscribeToAll` asks the server to leave out system events (or, with a `streamPrefix`, everything outside
- *   the prefix); `readAll` and `headPosition` cannot ask (this client's reads take no filter), so they, and the
- *   subscription again, drop such events here.
- * - A dropped subscription resubscribes from the last event it delivered, after a bounded exponential
- *   backoff, and drops what it had already delivered: consumers see no gap and no duplicate.
+ *   the prefix); `readAll` and `headPosition` cannot ask (this client's reads take no filter).
+ * - A dropped subscription resubscribes from the last event it saw, after a bounded exponential backoff,
+ *   and drops what it had already delivered: consumers see no gap and no duplicate.
+ * - An append that meets a leader change (`NotLeader`, `Unavailable`) is tried once more, on the new leader,
+ *   with the same event ids: its re-read finds the events if the first try stored them (an idempotent
+ *   retry), and the exact expected revision keeps it from storing them twice.
  *
- * Cost: an append reads its whole stream (statement streams are short). An id stored in ANOTHER stream is
- * not detected (the SQLite adapter refuses it); the server has no index by event id to ask.
+ * Cost: an append reads its whole stream (statement streams are short), and an append to a stream that
+ * reads empty costs one more request (the probe). An id stored in ANOTHER stream is not detected (the
+ * SQLite adapter refuses it); the server has no index by event id to ask.
  */
 export class EventStoreDbEventStore extends EventStore {
   private readonly options: Required_;
   private readonly subscriptions = new Set<EventStoreDbSubscription>();
+  private readonly skipped = new Map<SkippedEventKind, number>();
   private closed = false;
 
   constructor(
@@ -141,12 +248,23 @@ export class EventStoreDbEventStore extends EventStore {
       initialRetryDelayMs: options.initialRetryDelayMs ?? 100,
       maxRetryDelayMs: options.maxRetryDelayMs ?? 5000,
       maxAppendAttempts: options.maxAppendAttempts ?? 10,
+      maxAppendSize: options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE,
+      failoverRetryDelayMs: options.failoverRetryDelayMs ?? 250,
       onSubscriptionDropped: options.onSubscriptionDropped,
+      onEventSkipped: options.onEventSkipped,
+      onFailover: options.onFailover,
     };
-    const minimums = { pageSize: 2, initialRetryDelayMs: 0, maxRetryDelayMs: 0, maxAppendAttempts: 1 };
+    const minimums = {
+      pageSize: 2,
+      initialRetryDelayMs: 0,
+      maxRetryDelayMs: 0,
+      maxAppendAttempts: 1,
+      maxAppendSize: 1,
+      failoverRetryDelayMs: 0,
+    };
     for (const [name, min] of Object.entries(minimums)) {
       const value = this.options[name as keyof typeof minimums];
-      if (!Number.isInteger(value) || value < min) {
+      if (!Number.isSafeInteger(value) || value < min) {
         throw new RangeError(
           `EventStoreDbEventStore: option ${name} must be an integer >= ${min}, got ${value}`,
         );
@@ -163,6 +281,11 @@ export class EventStoreDbEventStore extends EventStore {
    * Connects with a connection string: `esdb://host:2113?tls=false` for one insecure node,
    * `esdb://user:password@node1:2113,node2:2113,node3:2113?tls=true&tlsCAFile=/certs/ca.crt` for a secure
    * cluster, `esdb+discover://...` for DNS discovery. The client connects lazily, on the first request.
+   *
+   * `throwOnAppendFailure` is always true here, whatever the string says: with false, this client version
+   * reports a conflict as a result (`success: false`) whose revision is wrong on the batch-append path
+   * (a boolean turned into 0 or 1), and the adapter needs the server's revision. The adapter checks
+   * `success` as well, for a client built elsewhere.
    */
   static connect(
     connectionString: string,
@@ -174,8 +297,13 @@ export class EventStoreDbEventStore extends EventStore {
           JSON.stringify(connectionString.replace(/\/\/[^@/]*@/, '//***@')),
       );
     }
-    const client = EventStoreDBClient.connectionString(connectionString);
+    const client = EventStoreDBClient.connectionString(adapterConnectionString(connectionString));
     return new EventStoreDbEventStore(client, options);
+  }
+
+  /** How many events of each kind the store's reads and subscriptions skipped as not this service's. */
+  override skippedEvents(): ReadonlyMap<string, number> {
+    return new Map(this.skipped);
   }
 
   override async appendToStream(
@@ -189,31 +317,46 @@ export class EventStoreDbEventStore extends EventStore {
     rules.assertExpectedRevision(expected);
     const prepared = events.map(prepareEvent);
     rules.assertDistinctIds(stream, prepared);
+    this.assertAppendSize(stream, prepared);
 
     let conflict: unknown;
-    for (let attempt = 0; attempt < this.options.maxAppendAttempts; attempt++) {
-      const stored = await collect(this.readStream(stream));
-      const retried = rules.findIdempotentRetry(stream, prepared, storedIds(stream, prepared, stored));
-      if (retried) return retried;
-      const last = stored.at(-1);
-      const current = last?.revision ?? -1;
-      rules.checkExpectedRevision(stream, expected, current);
-      if (prepared.length === 0) return { nextRevision: current, position: last?.position ?? 0n };
-
-      const data = chain(stream, prepared, current, last?.metadata.hash ?? null);
+    let lastVisible = -1;
+    let failedOver = false;
+    for (let attempt = 0; attempt < this.options.maxAppendAttempts;) {
       try {
-        const result = await this.client.appendToStream(this.serverName(stream), data, {
-          expectedRevision: current === -1 ? NO_STREAM : BigInt(current),
-        });
-        const nextRevision = Number(result.nextExpectedRevision);
-        return { nextRevision, position: await this.positionOf(stream, nextRevision) };
+        const outcome = await this.tryAppend(stream, prepared, expected);
+        if ('result' in outcome) return outcome.result;
+        conflict = outcome.conflict;
+        lastVisible = outcome.visible;
+        attempt += 1;
       } catch (error) {
-        if (!isWrongExpectedVersion(error)) throw error;
-        conflict = error; // another writer got in between: decide again on what is stored now
+        if (isMaxAppendSizeExceeded(error)) {
+          const limit = typeof error.maxAppendSize === 'number' ? error.maxAppendSize : Number.NaN;
+          throw new AppendTooLargeError(stream, appendSize(prepared), limit);
+        }
+        if (!isLeaderChange(error) || failedOver) throw error;
+        // one retry, on the new leader, with the same ids: the re-read sees a first try that was stored
+        failedOver = true;
+        this.options.onFailover?.(error, stream);
+        await delay(this.options.failoverRetryDelayMs);
       }
     }
     if (isWrongExpectedVersion(conflict)) throw toWrongExpectedRevisionError(conflict, stream, expected);
-    throw new Error(`stream ${stream}: append gave up after ${this.options.maxAppendAttempts} attempts`);
+    throw new WrongExpectedRevisionError(stream, expected, lastVisible);
+  }
+
+  /**
+   * Checks every write's size before any is sent: the port's loop (this adapter cannot write several
+   * streams in one transaction) already sends each write as an append of its own, so a batch of many
+   * writes may weigh more than `maxAppendSize` in all; a single write over it is refused with nothing written.
+   */
+  override async appendToStreams(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
+    this.assertOpen();
+    for (const write of writes) {
+      const prepared = write.events.map(prepareEvent);
+      this.assertAppendSize(write.stream, prepared);
+    }
+    return super.appendToStreams(writes);
   }
 
   override async *readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
@@ -229,9 +372,10 @@ export class EventStoreDbEventStore extends EventStore {
       direction: FORWARDS,
     });
     try {
-      for await (const resolved of read) {
+      for await (const resolved of cancelling(read)) {
         if (resolved.event === undefined) continue;
-        yield this.toRecordedEvent(resolved.event, resolved.event.position);
+        const event = this.fromStream(resolved.event);
+        if (event !== undefined) yield event;
       }
     } catch (error) {
       if (!isStreamNotFound(error)) throw error;
@@ -252,7 +396,7 @@ export class EventStoreDbEventStore extends EventStore {
         maxCount: this.options.pageSize,
         direction: FORWARDS,
       });
-      for await (const resolved of page) {
+      for await (const resolved of cancelling(page)) {
         received += 1;
         if (resolved.event === undefined) continue;
         lastRaw = resolved.event.position;
@@ -260,7 +404,7 @@ export class EventStoreDbEventStore extends EventStore {
         if (event === undefined || event.position <= after) continue;
         after = event.position;
         yield event;
-        if (--remaining === 0) return;
+        if (--remaining === 0) return; // leaves the page early: `cancelling` cancels it
       }
       if (received < this.options.pageSize || lastRaw === undefined) return;
       from = lastRaw; // inclusive: the event there is dropped above as already seen
@@ -282,8 +426,9 @@ export class EventStoreDbEventStore extends EventStore {
   }
 
   /**
-   * The position of the last event of this store, skipping the system events (statistics, metadata) that may
-   * follow it: pages backwards from the end until it finds one.
+   * The position of the last event of this store, skipping the events of others (statistics, metadata,
+   * foreign applications) that may follow it: pages backwards from the end until it finds one, and cancels
+   * the page it stops in.
    */
   override async headPosition(): Promise<Position> {
     this.assertOpen();
@@ -296,7 +441,7 @@ export class EventStoreDbEventStore extends EventStore {
         maxCount: this.options.pageSize,
         direction: BACKWARDS,
       });
-      for await (const resolved of page) {
+      for await (const resolved of cancelling(page)) {
         received += 1;
         if (resolved.event === undefined) continue;
         lastRaw = resolved.event.position;
@@ -310,8 +455,9 @@ export class EventStoreDbEventStore extends EventStore {
 
   /**
    * One backwards read of one event per stream (the server keeps each stream's head), instead of the
-   * default's whole-stream reads. The other read-side capabilities are the port's defaults: `readStored`
-   * computes the global chain from `$all` order, `countEventsAfter` reads at most `atMost` events,
+   * default's whole-stream reads; a stream whose last event is not this service's is read whole. The other
+   * read-side capabilities are the port's defaults: `readStored` computes the global chain from `$all`
+   * order, `countEventsAfter` reads at most `atMost` events (so it counts events, never bytes),
    * `importStored` appends with exact expected revisions (the server assigns new positions), and
    * `positionAt` reads the log (there is no recorded-time index on the server: callers ask the read model's).
    */
@@ -325,12 +471,20 @@ export class EventStoreDbEventStore extends EventStore {
         maxCount: 1,
         direction: BACKWARDS,
       });
+      let lastIsOurs = true;
       try {
-        for await (const resolved of read) {
-          if (resolved.event !== undefined) revisions.set(stream, Number(resolved.event.revision));
+        for await (const resolved of cancelling(read)) {
+          if (resolved.event === undefined) continue;
+          if (this.fromStream(resolved.event) === undefined) lastIsOurs = false;
+          else revisions.set(stream, Number(resolved.event.revision));
         }
       } catch (error) {
         if (!isStreamNotFound(error)) throw error;
+      }
+      if (!lastIsOurs) {
+        const ours = await collect(this.readStream(stream));
+        const last = ours.at(-1);
+        if (last !== undefined) revisions.set(stream, last.revision);
       }
     }
     return revisions;
@@ -344,12 +498,103 @@ export class EventStoreDbEventStore extends EventStore {
     await this.client.dispose();
   }
 
+  /** One read-decide-append round; a lost race is a conflict to decide again on. */
+  private async tryAppend(
+    stream: string,
+    prepared: PreparedEvent[],
+    expected: ExpectedRevision,
+  ): Promise<{ result: AppendResult } | { conflict: unknown; visible: number }> {
+    const head = await this.readHead(stream);
+    const retried = rules.findIdempotentRetry(stream, prepared, storedIds(stream, prepared, head.ours));
+    if (retried) return { result: retried };
+    const last = head.ours.at(-1);
+    const visible = last?.revision ?? -1;
+    rules.checkExpectedRevision(stream, expected, visible);
+    if (prepared.length === 0) return { result: { nextRevision: visible, position: last?.position ?? 0n } };
+
+    // The revision the server holds: the last readable event's, else (nothing readable: a new stream, or
+    // one whose events are hidden) the probe's answer.
+    const current = head.lastReadable >= 0 ? head.lastReadable : await this.probeRevision(stream);
+    const data = chain(stream, prepared, current, last?.metadata.hash ?? null);
+    let result: ClientAppendResult;
+    try {
+      result = await this.client.appendToStream(this.serverName(stream), data, {
+        expectedRevision: current === -1 ? NO_STREAM : BigInt(current),
+      });
+    } catch (error) {
+      if (!isWrongExpectedVersion(error)) throw error;
+      return { conflict: error, visible }; // another writer got in between: decide again on what is stored now
+    }
+    // A client with throwOnAppendFailure=false answers a conflict with a result instead of an error.
+    if (!result.success) return { conflict: undefined, visible };
+    const nextRevision = Number(result.nextExpectedRevision);
+    if (nextRevision !== current + prepared.length) {
+      throw new Error(
+        `stream ${stream}: the server stored the append ending at revision ${nextRevision}, not at ` +
+          `${current + prepared.length} as its hashes say (expected revision ${current} was sent)`,
+      );
+    }
+    return { result: { nextRevision, position: await this.positionOf(stream, nextRevision) } };
+  }
+
+  /** The stream as an append needs it: this service's events, and the revision of the last readable one. */
+  private async readHead(stream: string): Promise<StreamHead> {
+    const ours: RecordedEvent[] = [];
+    let lastReadable = -1;
+    const read = this.client.readStream(this.serverName(stream), {
+      fromRevision: START,
+      direction: FORWARDS,
+    });
+    try {
+      for await (const resolved of cancelling(read)) {
+        if (resolved.event === undefined) continue;
+        lastReadable = Number(resolved.event.revision);
+        const event = this.fromStream(resolved.event);
+        if (event !== undefined) ours.push(event);
+      }
+    } catch (error) {
+      if (isStreamDeleted(error)) throw tombstoned(stream);
+      if (!isStreamNotFound(error)) throw error;
+    }
+    return { ours, lastReadable };
+  }
+
+  /**
+   * The stream's revision on the server, hidden events included (-1: the stream never held an event): an
+   * empty append with an expected revision no stream has, which the server refuses with the actual one
+   * and which writes nothing.
+   */
+  private async probeRevision(stream: string): Promise<number> {
+    let result: ClientAppendResult;
+    try {
+      result = await this.client.appendToStream(this.serverName(stream), [], {
+        expectedRevision: PROBE_REVISION,
+      });
+    } catch (error) {
+      if (isWrongExpectedVersion(error)) return fromClientCurrentRevision(error.actualVersion);
+      if (isStreamDeleted(error)) throw tombstoned(stream);
+      throw error;
+    }
+    throw new Error(
+      `stream ${stream}: the revision probe was answered ${result.success ? 'with success' : 'with a failure result'} ` +
+        'instead of a wrong-expected-version error; the adapter needs a client created with ' +
+        'throwOnAppendFailure=true (EventStoreDbEventStore.connect sets it)',
+    );
+  }
+
   /** The position of the event at `revision` of `stream`, read back (the append result does not say it). */
   private async positionOf(stream: string, revision: number): Promise<Position> {
     for await (const event of this.readStream(stream, { fromRevision: revision, maxCount: 1 })) {
-      return event.position;
+      return event.position; // leaves the read early: it is cancelled
     }
     throw new Error(`stream ${stream}: revision ${revision} is not readable right after its append`);
+  }
+
+  private assertAppendSize(stream: string, events: readonly PreparedEvent[]): void {
+    const size = appendSize(events);
+    if (size > this.options.maxAppendSize) {
+      throw new AppendTooLargeError(stream, size, this.options.maxAppendSize);
+    }
   }
 
   /** The server-side filter of subscriptions. */
@@ -362,36 +607,102 @@ export class EventStoreDbEventStore extends EventStore {
     return this.options.streamPrefix + stream;
   }
 
-  /** An event of `$all` as the port's, or undefined for a system event or one outside the prefix. */
+  /** An event of `$all` as the port's, or undefined (counted) when it is not this service's. */
   private fromAll(event: ClientRecordedEvent): RecordedEvent | undefined {
-    if (isSystemEvent(event) || !event.streamId.startsWith(this.options.streamPrefix)) return undefined;
-    return this.toRecordedEvent(event, event.position);
+    return this.toRecordedEvent(event, 'all');
   }
 
-  private toRecordedEvent(event: ClientRecordedEvent, position: ClientPosition | undefined): RecordedEvent {
-    const where = `event ${event.id} (${event.streamId}@${event.revision})`;
-    if (position === undefined) {
-      throw new Error(`${where} has no log position: the adapter needs EventStoreDB 22.6 or newer`);
-    }
+  /** An event read from one of this service's streams, or undefined (counted) when it is not this service's. */
+  private fromStream(event: ClientRecordedEvent): RecordedEvent | undefined {
+    return this.toRecordedEvent(event, 'stream');
+  }
+
+  private toRecordedEvent(event: ClientRecordedEvent, readFrom: 'all' | 'stream'): RecordedEvent | undefined {
     const data = event.data as unknown;
     const metadata = event.metadata as unknown;
-    if (!isJsonObject(data) || !isJsonObject(metadata) || typeof metadata.hash !== 'string') {
-      throw new TypeError(`${where} is not an event of this service (JSON data and hash-chained metadata)`);
+    let kind: SkippedEventKind | undefined;
+    if (isSystemEvent(event)) kind = 'system';
+    else if (!event.streamId.startsWith(this.options.streamPrefix)) kind = 'outside-prefix';
+    else if (!event.isJson || !isJsonObject(data)) kind = 'not-json';
+    else if (!isJsonObject(metadata) || typeof metadata.hash !== 'string') kind = 'no-hash';
+    if (kind !== undefined) return this.skip(kind, event);
+
+    const position = event.position;
+    const where = `event ${event.id} (${event.streamId}@${event.revision})`;
+    if (position === undefined || position.commit === NO_COMMIT_POSITION) {
+      // Only a server older than 22.6 reads this service's events from a stream without their position
+      // (this service never writes inside explicit transactions, whose events have none either).
+      throw new Error(
+        `${where} was read from its stream without its log position (${readFrom === 'stream' ? 'a server older than 22.6' : 'an unexpected answer'}): ` +
+          'the adapter needs EventStoreDB/KurrentDB 22.6 or newer',
+      );
     }
+    if (position.commit !== position.prepare) return this.skip('legacy-transaction', event);
     return {
-      id: event.id,
+      id: canonicalEventId(event.id),
       stream: event.streamId.slice(this.options.streamPrefix.length),
       revision: Number(event.revision),
       position: toPosition(position),
       type: event.type,
-      data,
+      data: data as JsonObject,
       metadata: metadata as unknown as RecordedEvent['metadata'],
     };
+  }
+
+  private skip(kind: SkippedEventKind, event: ClientRecordedEvent): undefined {
+    const seen = this.skipped.get(kind) ?? 0;
+    this.skipped.set(kind, seen + 1);
+    if (seen === 0) {
+      this.options.onEventSkipped?.({
+        kind,
+        stream: event.streamId,
+        id: event.id,
+        type: event.type,
+        revision: event.revision,
+      });
+    }
+    return undefined;
   }
 
   private assertOpen(): void {
     if (this.closed) throw new Error('EventStoreDbEventStore is closed');
   }
+}
+
+/**
+ * The client's read, ended properly: when the consumer stops before the end (a `break`, a `return`, an
+ * error), the read is cancelled, which closes its gRPC call. Leaving a `for await` over the client's read
+ * only destroys the client's own Transform stream: the gRPC call under it stays open (holding one of the
+ * connection's HTTP/2 streams) and stays in the client's `disposableStreams` set until `dispose()`.
+ */
+async function* cancelling<T>(read: ClientRead<T>): AsyncGenerator<T> {
+  let finished = false;
+  try {
+    for await (const item of read) yield item;
+    finished = true;
+  } finally {
+    if (!finished) await read.cancel().catch(() => undefined);
+  }
+}
+
+/**
+ * The connection string as the adapter hands it to the client: with `throwOnAppendFailure=true` last (the
+ * client's parser keeps the last value of a key, whatever its case).
+ */
+export function adapterConnectionString(connectionString: string): string {
+  const trimmed = connectionString.trim().replace(/\/+$/, '');
+  return `${trimmed}${trimmed.includes('?') ? '&' : '?'}throwOnAppendFailure=true`;
+}
+
+function tombstoned(stream: string): Error {
+  return new Error(
+    `stream ${stream} was deleted for good (tombstoned, a hard delete) on the server: it cannot be read or ` +
+      'written again',
+  );
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 interface SubscriptionSource {
@@ -413,6 +724,8 @@ const DONE: IteratorResult<RecordedEvent> = { done: true, value: undefined };
  */
 export class EventStoreDbSubscription implements Subscription, AsyncIterator<RecordedEvent> {
   private isClosed = false;
+  /** the server position of the last event seen, delivered or skipped: where a resubscription starts */
+  private lastSeen: ClientPosition | undefined;
   private current: { unsubscribe(): Promise<void> } | undefined;
   private wakeUp: (() => void) | undefined;
   private readonly events: AsyncGenerator<RecordedEvent>;
@@ -458,7 +771,8 @@ export class EventStoreDbSubscription implements Subscription, AsyncIterator<Rec
   private async *pump(): AsyncGenerator<RecordedEvent> {
     let drops = 0;
     while (!this.isClosed) {
-      const from: ReadPosition = this.lastPosition === 0n ? START : toClientPosition(this.lastPosition);
+      const from: ReadPosition =
+        this.lastSeen ?? (this.lastPosition === 0n ? START : toClientPosition(this.lastPosition));
       let failure: unknown;
       const server = this.source.subscribe(from);
       this.current = server;
@@ -466,6 +780,14 @@ export class EventStoreDbSubscription implements Subscription, AsyncIterator<Rec
         for await (const resolved of server) {
           if (this.isClosed) return;
           const event = this.source.convert(resolved);
+          // skipped events (not this service's) are passed for good: a resubscription starts after them
+          const seen = resolved.event?.position;
+          if (
+            seen !== undefined &&
+            (this.lastSeen === undefined || comparePositions(seen, this.lastSeen) > 0)
+          ) {
+            this.lastSeen = seen;
+          }
           if (event === undefined || event.position <= this.lastPosition) continue;
           drops = 0;
           this.lastPosition = event.position;
@@ -544,13 +866,16 @@ function storedIds(
   return (id) => byId.get(id);
 }
 
-/** The port's checks (append-rules.ts), then data and metadata as they will read back from the server. */
+/**
+ * The port's checks (append-rules.ts), then the event as it will read back from the server: the id
+ * lower-case (the server's form; it is hashed), data and metadata through a JSON round trip.
+ */
 function prepareEvent(event: EventToAppend, index: number): PreparedEvent {
   const checked = rules.checkEvent(event, index, RULES);
   const where = `event ${index} (${checked.id})`;
   const data = toJsonObject(checked.data, `${where} data`);
   return {
-    id: checked.id,
+    id: canonicalEventId(checked.id),
     type: checked.type,
     data,
     dataJson: canonicalJson(data),
@@ -563,6 +888,32 @@ function toJsonObject(value: unknown, what: string): JsonObject {
   if (!isJsonObject(value)) throw new TypeError(`${what} must be a JSON object`);
   canonicalJson(value); // rejects NaN, Infinity, bigint, class instances, ...
   return JSON.parse(JSON.stringify(value)) as JsonObject;
+}
+
+/** A stand-in for a stored hash when the previous one is not known yet: as long as any. */
+const HASH_SIZED = '0'.repeat(64);
+
+/**
+ * The weight of an append as the server measures it against `MaxAppendSize` (KurrentDB `Event.SizeOnDisk`:
+ * data bytes + metadata bytes + 2 per character of the type), with the metadata as the adapter sends it:
+ * `hash` and `prevHash` counted at their full length whatever the stream's state, so one write weighs the
+ * same wherever it lands.
+ */
+function appendSize(events: readonly PreparedEvent[]): number {
+  let size = 0;
+  for (const event of events) {
+    const metadata = { ...storedMetadata(event.metadata, HASH_SIZED), hash: HASH_SIZED };
+    size += Buffer.byteLength(JSON.stringify(event.data), 'utf8');
+    size += Buffer.byteLength(JSON.stringify(metadata), 'utf8');
+    size += event.type.length * 2;
+  }
+  return size;
+}
+
+function comparePositions(a: ClientPosition, b: ClientPosition): number {
+  if (a.commit !== b.commit) return a.commit < b.commit ? -1 : 1;
+  if (a.prepare !== b.prepare) return a.prepare < b.prepare ? -1 : 1;
+  return 0;
 }
 
 function isJsonObject(value: unknown): value is JsonObject {
