@@ -8,8 +8,11 @@
  * - `BENCH_CONNECTIONS` (50), `BENCH_ROUNDS` (3), `BENCH_DURATION` (5 seconds a round), `BENCH_WARMUP` (2 seconds
  *   a round): the HTTP load, each server measured once per round;
  * - `BENCH_QUERIES` (500): timed reads of the as-of and search scenarios;
- * - `BENCH_SCENARIOS` (all): a comma-separated subset of `import,rebuild,graphql,as-of,search,disk`;
- * - `BENCH_CPU_PROF` (off): write V8 CPU profiles of the GraphQL servers to `bench/results/profiles/`.
+ * - `BENCH_SCENARIOS` (all): a comma-separated subset of `import,rebuild,graphql,as-of,search,disk,live`;
+ * - `BENCH_CPU_PROF` (off): write V8 CPU profiles of the GraphQL servers to `bench/results/profiles/`;
+ * - `BENCH_LIVE_DURATION` (15 s), `BENCH_LIVE_SLOW_DURATION` (25 s), `BENCH_LIVE_SLOW_PER_CONNECTION` (1),
+ *   `BENCH_LIVE_SUBSCRIBERS` (1,300,1000): the
+ *   live-updates scenario.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -25,7 +28,7 @@ function count(name: string, fallback: number, min = 1): number {
   return value;
 }
 
-export const SCENARIOS = ['import', 'rebuild', 'graphql', 'as-of', 'search', 'disk'] as const;
+export const SCENARIOS = ['import', 'rebuild', 'graphql', 'as-of', 'search', 'disk', 'live'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 function scenarios(): ScenarioName[] {
@@ -61,4 +64,15 @@ export const settings = {
   queries: count('BENCH_QUERIES', 500),
   scenarios: scenarios(),
   cpuProfile: /^(1|true|yes)$/i.test(process.env.BENCH_CPU_PROF ?? ''),
+  /** live updates: seconds of writes per row, and of the slow-consumer run */
+  liveSeconds: count('BENCH_LIVE_DURATION', 15),
+  liveSlowSeconds: count('BENCH_LIVE_SLOW_DURATION', 25),
+  liveSlowPerConnection: count('BENCH_LIVE_SLOW_PER_CONNECTION', 1),
+  /** live updates: the subscriber counts of the table */
+  liveSubscribers: (process.env.BENCH_LIVE_SUBSCRIBERS ?? '1,300,1000').split(',').map((n) => {
+    const value = Number(n.trim());
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new Error(`BENCH_LIVE_SUBSCRIBERS: bad count "${n}"`);
+    return value;
+  }),
 };

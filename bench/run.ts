@@ -9,6 +9,7 @@ import { asOfScenario } from './scenarios/as-of.js';
 import { diskScenario } from './scenarios/disk.js';
 import { graphqlScenario } from './scenarios/graphql.js';
 import { importScenario } from './scenarios/import.js';
+import { liveScenario } from './scenarios/live.js';
 import { rebuildScenario } from './scenarios/rebuild.js';
 import { searchScenario } from './scenarios/search.js';
 
@@ -19,6 +20,7 @@ const RUNNERS: Record<ScenarioName, () => Promise<Figures>> = {
   'as-of': asOfScenario,
   search: searchScenario,
   disk: diskScenario,
+  live: liveScenario,
 };
 
 interface Target {
@@ -95,6 +97,26 @@ const TARGETS: Target[] = [
   { scenario: 'search', figure: 'search p95 ms', label: 'search p95 ms (common words)', max: 50 },
   { scenario: 'disk', figure: 'event store bytes/statement', label: 'event store, bytes/statement' },
   { scenario: 'disk', figure: 'read model bytes/statement', label: 'read model, bytes/statement', max: 2000 },
+  {
+    scenario: 'live',
+    figure: 'largest / 1 subscriber, writes/s',
+    label: 'live, writes/s with 1,000 subscribers / with 1',
+    min: 0.67,
+  },
+  {
+    scenario: 'live',
+    figure: 'largest, messages/s',
+    label: 'live, messages delivered/s (1,000)',
+    min: 100_000,
+  },
+  { scenario: 'live', figure: 'largest, p99 ms', label: 'live, delivery p99 ms (1,000)', max: 250 },
+  { scenario: 'live', figure: 'slow: RSS growth MB', label: 'live, RSS growth with 100 paused, MB', max: 20 },
+  {
+    scenario: 'live',
+    figure: 'slow: writes/s paused / reading',
+    label: 'live, writes/s with 100 paused / reading',
+    min: 0.9,
+  },
 ];
 
 function verdict(target: Target, value: Figure | undefined): string {

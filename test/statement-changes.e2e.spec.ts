@@ -28,7 +28,10 @@ describe('what statementChanged publishes for an applied batch', () => {
     const { id } = recorded.recordStatement.statement;
     const first = await eventsAfter(0n);
     expect(statementChangesOf(api.app.get(ReadModel), first)).toEqual([
-      expect.objectContaining({ countries: ['CN', 'TR', 'US'], topics: ['xinjiang'] }),
+      {
+        position: BigInt(recorded.recordStatement.position),
+        payload: expect.objectContaining({ countries: ['CN', 'TR', 'US'], topics: ['xinjiang'] }),
+      },
     ]);
 
     await api.ok(
@@ -40,8 +43,11 @@ describe('what statementChanged publishes for an applied batch', () => {
     await api.ok(`mutation($id: ID!) { untagStatement(id: $id, topics: ["xinjiang"]) { version } }`, { id });
     const later = await eventsAfter(BigInt(recorded.recordStatement.position));
     expect(later).toHaveLength(2);
-    const [change, ...others] = statementChangesOf(api.app.get(ReadModel), later);
+    const [published, ...others] = statementChangesOf(api.app.get(ReadModel), later);
     expect(others).toEqual([]);
+    // one change for the statement, at the position of its last event in the run
+    expect(published?.position).toBe(later[1]?.position);
+    const change = published?.payload;
     expect(change?.statementChanged).toEqual(expect.objectContaining({ id, targets: ['DE'], topics: [] }));
     expect(change?.countries.sort()).toEqual(['CN', 'DE', 'TR', 'US']);
     expect(change?.topics).toEqual(['xinjiang']);

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
 import { Inject } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, Reflector } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, HttpAdapterHost, Reflector } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { MercuriusDriverConfig } from '@nestjs/mercurius';
 import mercurius from 'mercurius';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GraphQLFormattedError } from 'graphql';
 import { ProjectionRunner } from '#projections';
 import { ReadModel } from '#read-model';
@@ -46,6 +46,7 @@ import { ExportsController } from './journalism/exports.controller.js';
 import { TimelinePageController } from './journalism/timeline-page.controller.js';
 import { StatementChanges } from './journalism/statement-changes.js';
 import { StatementChangesResolver } from './journalism/statement-changes.resolver.js';
+import { LiveSubscriptions } from './live/live-subscriptions.js';
 
 /** At start-up: bring the read model up to the log, load the demo data if the store is empty, then follow the log. */
 @Injectable()
@@ -137,23 +138,7 @@ export class AppModule {
               preValidation: async (_schema, document) => gate.checkParsed(document),
               ...door(readModel).hooks,
             },
-            errorFormatter: (execution, context) => {
-              const formatted = mercurius.defaultErrorFormatter(execution, context);
-              // the HTTP request, when there is one (a WebSocket message has none)
-              const request = (context as { reply?: FastifyReply }).reply?.request;
-              const outcome = graphqlOutcome(execution, request);
-              const errors = formatted.response.errors
-                ?.map((e) => (outcome.code ? typedAs(e, outcome.code, appConfig.production) : e))
-                .map(withErrorCode)
-                .map((e) => (appConfig.production ? { ...e, message: withoutSuggestions(e.message) } : e));
-              if (!request) return { ...formatted, response: { ...formatted.response, errors } };
-              if (outcome.statusCode === 405) context.reply.header('allow', 'POST');
-              // Fastify drops the content type when an error reaches its error handler: set it again
-              context.reply.header('content-type', `${responseMediaTypeOf(request)}; charset=utf-8`);
-              // nothing executed: no `data` entry (GraphQL spec §7.1.1, GraphQL over HTTP)
-              const response = outcome.executed ? { data: formatted.response.data, errors } : { errors };
-              return { statusCode: outcome.statusCode, response } as typeof formatted;
-            },
+            errorFormatter: graphqlErrorFormatter(appConfig),
             subscription: door(readModel).options,
             context: (request: FastifyRequest): GraphQLContext & SecureContext => {
               const auth = authenticateRequest(request, appConfig.security);
@@ -186,6 +171,24 @@ export class AppModule {
         StatementResolver,
         JournalismQueries,
         JournalismResolver,
+        {
+          provide: LiveSubscriptions,
+          inject: [HttpAdapterHost],
+          useFactory: (http: HttpAdapterHost) => {
+            const format = graphqlErrorFormatter(config);
+            return new LiveSubscriptions({
+              maxBufferedBytes: config.security.ws.maxBufferedBytes,
+              sharedExecution: config.security.ws.sharedExecution,
+              formatResult: (result) =>
+                format(
+                  result as Parameters<ErrorFormatter>[0],
+                  {
+                    app: http.httpAdapter.getInstance<FastifyInstance>(),
+                  } as Parameters<ErrorFormatter>[1],
+                ).response,
+            });
+          },
+        },
         StatementChanges,
         StatementChangesResolver,
         AuditResolver,
@@ -196,6 +199,32 @@ export class AppModule {
       ],
     };
   }
+}
+
+type ErrorFormatter = NonNullable<MercuriusDriverConfig['errorFormatter']>;
+
+/**
+ * How every GraphQL result with errors is formatted (HTTP, and WebSocket messages: Mercurius's per-subscriber
+ * execution and the shared executions of live subscriptions, §11.20).
+ */
+function graphqlErrorFormatter(appConfig: AppConfig): ErrorFormatter {
+  return (execution, context) => {
+    const formatted = mercurius.defaultErrorFormatter(execution, context);
+    // the HTTP request, when there is one (a WebSocket message has none)
+    const request = (context as { reply?: FastifyReply }).reply?.request;
+    const outcome = graphqlOutcome(execution, request);
+    const errors = formatted.response.errors
+      ?.map((e) => (outcome.code ? typedAs(e, outcome.code, appConfig.production) : e))
+      .map(withErrorCode)
+      .map((e) => (appConfig.production ? { ...e, message: withoutSuggestions(e.message) } : e));
+    if (!request) return { ...formatted, response: { ...formatted.response, errors } };
+    if (outcome.statusCode === 405) context.reply.header('allow', 'POST');
+    // Fastify drops the content type when an error reaches its error handler: set it again
+    context.reply.header('content-type', `${responseMediaTypeOf(request)}; charset=utf-8`);
+    // nothing executed: no `data` entry (GraphQL spec §7.1.1, GraphQL over HTTP)
+    const response = outcome.executed ? { data: formatted.response.data, errors } : { errors };
+    return { statusCode: outcome.statusCode, response } as typeof formatted;
+  };
 }
 
 function replaceGraphQLModule(module: DynamicModule, graphql: DynamicModule): DynamicModule {

@@ -32,6 +32,18 @@ export interface WebSocketConfig {
   maxSubscriptionsPerConnection: number;
   /** largest WebSocket message, in bytes (a larger one closes the connection with 1009) */
   maxMessageBytes: number;
+  /**
+   * what may wait in a connection's send buffer, in bytes (`bufferedAmount`); a subscriber past it is told
+   * `SUBSCRIBER_FELL_BEHIND` and disconnected (DESIGN §11.20)
+   */
+  maxBufferedBytes: number;
+  /** the most log events a resumed subscription (`after`) may replay; more is refused, naming `after` */
+  maxReplayEvents: number;
+  /**
+   * subscribers with the same document, variables and caller share one execution per change (default);
+   * `COMMUNIQUE_WS_SHARED_EXECUTION=false` executes for each subscriber alone (for comparison, §11.20)
+   */
+  sharedExecution: boolean;
 }
 
 export interface RateLimitConfig {
@@ -198,6 +210,15 @@ export function loadSecurityConfig(env: NodeJS.ProcessEnv, host: string): Securi
         10_000,
       ),
       maxMessageBytes: integer(env, 'COMMUNIQUE_WS_MAX_MESSAGE_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+      maxBufferedBytes: integer(
+        env,
+        'COMMUNIQUE_WS_MAX_BUFFERED_BYTES',
+        128 * 1024,
+        16 * 1024,
+        256 * 1024 * 1024,
+      ),
+      maxReplayEvents: integer(env, 'COMMUNIQUE_WS_MAX_REPLAY_EVENTS', 10_000, 0, 10_000_000),
+      sharedExecution: flag(env, 'COMMUNIQUE_WS_SHARED_EXECUTION', true),
     },
     metrics: metricsAccess(env),
   };

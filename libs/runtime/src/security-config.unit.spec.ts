@@ -31,6 +31,9 @@ describe('security configuration', () => {
       maxConnectionsPerClient: 16,
       maxSubscriptionsPerConnection: 20,
       maxMessageBytes: 65536,
+      maxBufferedBytes: 131072,
+      maxReplayEvents: 10000,
+      sharedExecution: true,
     });
   });
 

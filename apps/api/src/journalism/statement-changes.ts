@@ -1,10 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance } from 'fastify';
 import { statementIdOf } from '#domain';
-import type { RecordedEvent } from '#event-store';
+import { EventStore, type RecordedEvent } from '#event-store';
 import { ProjectionRunner } from '#projections';
-import { ReadModel, type StatementView } from '#read-model';
+import { InvalidArgumentError, ReadModel, type StatementView } from '#read-model';
+import { LiveSubscriptions, type LiveEvent } from '../live/live-subscriptions.js';
 
 export const STATEMENT_CHANGED = 'STATEMENT_CHANGED';
 
@@ -17,10 +16,12 @@ export interface StatementChange {
 }
 
 /**
- * Publishes `statementChanged` from the projection: after each applied batch, one message per statement the
- * batch touched. It listens to `ProjectionRunner.onApplied`, so a change shows up whatever process appended
- * the event. The listener is installed when the first client subscribes, so start-up catch-up and processes
- * without subscribers pay nothing for it.
+ * Publishes `statementChanged` from the projection: after each applied batch, one change per statement the
+ * batch touched, at the position of its last event in the batch, to the live subscriptions
+ * (`LiveSubscriptions`, DESIGN §11.20: one execution per group of equal subscriptions). It listens to
+ * `ProjectionRunner.onApplied`, so a change shows up whatever process appended the event. The listener is
+ * installed when the first client subscribes, so start-up catch-up and processes without subscribers pay
+ * nothing for it. `replay` reads the changes after a position from the log and the read model's as-of rows.
  */
 @Injectable()
 export class StatementChanges {
@@ -30,8 +31,14 @@ export class StatementChanges {
   constructor(
     private readonly projections: ProjectionRunner,
     private readonly readModel: ReadModel,
-    private readonly http: HttpAdapterHost,
+    private readonly store: EventStore,
+    private readonly live: LiveSubscriptions,
   ) {}
+
+  /** The position live changes start after: what the read model has applied. */
+  get checkpoint(): bigint {
+    return this.projections.checkpoint;
+  }
 
   ensureListening(): void {
     if (this.listening) return;
@@ -39,43 +46,87 @@ export class StatementChanges {
     this.projections.onApplied((events) => this.publish(events));
   }
 
-  private publish(events: readonly RecordedEvent[]): void {
-    const fastify = this.http.httpAdapter.getInstance<FastifyInstance>();
-    for (const change of statementChangesOf(this.readModel, events)) {
-      try {
-        fastify.graphql.pubsub.publish({ topic: STATEMENT_CHANGED, payload: change }, () => undefined);
-      } catch (error) {
-        this.logger.error(`statementChanged not published: ${String(error)}`);
+  /**
+   * `after` checked for a resume: not beyond the head of the log, and no more than `maxEvents` events to
+   * replay up to the read model's checkpoint. Throws `InvalidArgumentError` naming `after`.
+   */
+  async checkResume(after: bigint, maxEvents: number): Promise<void> {
+    const head = await this.store.headPosition();
+    if (after > head) {
+      throw new InvalidArgumentError('after', `${after} is beyond the head of the log (${head})`);
+    }
+    const upTo = this.projections.checkpoint;
+    if (after >= upTo) return;
+    const count = await this.store.countEventsAfter(after, maxEvents + 1);
+    if (count > maxEvents) {
+      throw new InvalidArgumentError(
+        'after',
+        `more than ${maxEvents} events to replay after ${after} (COMMUNIQUE_WS_MAX_REPLAY_EVENTS): ` +
+          'read the timeline with a query, then subscribe from its position',
+      );
+    }
+  }
+
+  /** Pages of the changes after `after` up to `upTo`, each the statement as it stood at its position. */
+  async *replay(after: bigint, upTo: bigint, pageSize = 500): AsyncGenerator<LiveEvent<StatementChange>[]> {
+    let from = after;
+    while (from < upTo) {
+      const events: RecordedEvent[] = [];
+      for await (const event of this.store.readAll({ fromPosition: from, maxCount: pageSize })) {
+        if (event.position > upTo) break;
+        events.push(event);
       }
+      const last = events.at(-1);
+      if (last === undefined) return;
+      yield statementChangesOf(this.readModel, events, { asOf: true });
+      from = last.position;
+      if (events.length < pageSize) return;
+    }
+  }
+
+  private publish(events: readonly RecordedEvent[]): void {
+    try {
+      this.live.publish(STATEMENT_CHANGED, statementChangesOf(this.readModel, events));
+    } catch (error) {
+      this.logger.error(`statementChanged not published: ${String(error)}`);
     }
   }
 }
 
 /**
- * The changes an applied batch made, one per statement in the order the batch first touched them: the
- * statement now, with the countries and topics it had just before the batch (read as of that position) and now.
+ * The changes a run of events made, one per statement, in the order of their positions: each at the position
+ * of the statement's last event in the run, with the statement as it stood then (`asOf`; else as it is now,
+ * which is the same right after the batch was applied) and the countries and topics it had just before the
+ * run's first event of it and then.
  */
 export function statementChangesOf(
   readModel: ReadModel,
   events: readonly RecordedEvent[],
-): StatementChange[] {
-  const firstPosition = new Map<string, bigint>();
+  options: { asOf?: boolean } = {},
+): LiveEvent<StatementChange>[] {
+  const touched = new Map<string, { first: bigint; last: bigint }>();
   for (const event of events) {
     const id = statementIdOf(event.stream);
-    if (id !== undefined && !firstPosition.has(id)) firstPosition.set(id, event.position);
+    if (id === undefined) continue;
+    const seen = touched.get(id);
+    if (seen) seen.last = event.position;
+    else touched.set(id, { first: event.position, last: event.position });
   }
-  const changes: StatementChange[] = [];
-  for (const [id, position] of firstPosition) {
-    const after = readModel.statement(id);
+  const changes: LiveEvent<StatementChange>[] = [];
+  for (const [id, { first, last }] of touched) {
+    const after = options.asOf ? readModel.statement(id, last) : readModel.statement(id);
     if (after === undefined) continue;
-    const before = position > 1n ? readModel.statement(id, position - 1n) : undefined;
+    const before = first > 1n ? readModel.statement(id, first - 1n) : undefined;
     changes.push({
-      statementChanged: after,
-      countries: [...new Set([...countriesOf(before), ...countriesOf(after)])],
-      topics: [...new Set([...(before?.topics ?? []), ...after.topics])],
+      position: last,
+      payload: {
+        statementChanged: after,
+        countries: [...new Set([...countriesOf(before), ...countriesOf(after)])],
+        topics: [...new Set([...(before?.topics ?? []), ...after.topics])],
+      },
     });
   }
-  return changes;
+  return changes.sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
 }
 
 function countriesOf(view: StatementView | undefined): string[] {

@@ -26,6 +26,9 @@ const config = (overrides: Partial<SecurityConfig['limits']> = {}): SecurityConf
     maxConnectionsPerClient: 2,
     maxSubscriptionsPerConnection: 2,
     maxMessageBytes: 1024,
+    maxBufferedBytes: 65536,
+    maxReplayEvents: 10000,
+    sharedExecution: true,
   },
   metrics: { host: '127.0.0.1' },
 });

@@ -141,6 +141,9 @@ describe('proxied requests without keys', () => {
       maxConnectionsPerClient: 16,
       maxSubscriptionsPerConnection: 20,
       maxMessageBytes: 65536,
+      maxBufferedBytes: 131072,
+      maxReplayEvents: 10000,
+      sharedExecution: true,
     },
     metrics: { host: '127.0.0.1' },
   };

@@ -24,9 +24,10 @@ import type { WebSocketConfig } from '#runtime';
  * - every `error` message Mercurius sends carries `extensions.code`.
  */
 
-/** What a connection keeps: its live subscription ids. */
+/** What a connection keeps: its live subscription ids, and its socket (live updates write to it, §11.20). */
 export interface ConnectionState {
   subscriptions: Set<string>;
+  socket?: WebSocket;
 }
 
 /** The context members the WebSocket door adds. */
@@ -168,9 +169,9 @@ function keyHeaderOf(payload: unknown): string | undefined {
  */
 export function subscriptionDoor<T extends object>(gate: GraphQLGate, makeContext: (auth: RequestAuth) => T) {
   const options = {
-    context: (_socket: unknown, request: FastifyRequest): T & WebSocketContext => {
+    context: (socket: WebSocket, request: FastifyRequest): T & WebSocketContext => {
       const auth = gate.authenticate(request.headers.authorization);
-      return { ...makeContext(auth), auth, wsConnection: { subscriptions: new Set<string>() } };
+      return { ...makeContext(auth), auth, wsConnection: { subscriptions: new Set<string>(), socket } };
     },
     // a key in connection_init replaces the upgrade request's
     onConnect: (message: { payload?: unknown }): true | Partial<T & WebSocketContext> => {
