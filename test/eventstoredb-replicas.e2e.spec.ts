@@ -7,31 +7,40 @@ import type { FastifyInstance } from 'fastify';
 import { EventStore, EventStoreDbEventStore } from '#event-store';
 import { AppModule } from '../apps/api/src/app.module.js';
 import { loadConfig } from '#runtime';
-import { FakeEventStoreDbClient } from '#event-store/testing';
+import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
+import { KurrentWireCluster } from '../libs/event-store/src/testing/kurrent-wire-server/index.js';
 import { statementInput } from './support/api.js';
 import { eventually } from './support/server-process.js';
 
 /*
- * EVENT_STORE=eventstoredb end to end, in-process: two API replicas, each with its own read model, on one
- * "cluster" (the client faked at its public API, as in the adapter's unit tests; the real server run is the
- * adapter's contract suite with EVENTSTORE_CONNECTION_STRING). Each replica follows the log through its
- * catch-up subscription.
+ * EVENT_STORE=eventstoredb end to end, in-process: API replicas, each with its own read model and its own
+ * connection, on one cluster: the wire-level KurrentDB test server (testing/kurrent-wire-server), reached by
+ * the real client over gRPC with a plain `esdb://127.0.0.1:PORT?tls=false` connection string. Each replica
+ * follows the log through its catch-up subscription.
  */
-describe('API replicas on EventStoreDB (client faked)', () => {
+describe('API replicas on EventStoreDB (real client, wire test server)', () => {
   let dir: string;
   const apps: NestFastifyApplication[] = [];
+  const clusters: KurrentWireCluster[] = [];
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'communique-esdb-replicas-'));
   });
   afterEach(async () => {
     for (const app of apps.splice(0)) await app.close();
+    for (const cluster of clusters.splice(0)) await cluster.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const replica = async (cluster: FakeEventStoreDbClient, name: string) => {
+  const start = async (nodes = 1) => {
+    const cluster = await KurrentWireCluster.start({ nodes });
+    clusters.push(cluster);
+    return cluster;
+  };
+
+  const replica = async (cluster: KurrentWireCluster, name: string) => {
     const config = loadConfig({
       EVENT_STORE: 'eventstoredb',
-      EVENTSTORE_CONNECTION_STRING: 'esdb://kurrentdb1:2113,kurrentdb2:2113?tls=false',
+      EVENTSTORE_CONNECTION_STRING: cluster.connectionString,
       COMMUNIQUE_DEMO: 'false',
       COMMUNIQUE_DATA_DIR: dir,
       COMMUNIQUE_READ_MODEL_FILE: join(dir, `${name}.db`),
@@ -39,7 +48,12 @@ describe('API replicas on EventStoreDB (client faked)', () => {
     expect(config.replica).toBe(true);
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
       .overrideProvider(EventStore)
-      .useValue(new EventStoreDbEventStore(cluster, { initialRetryDelayMs: 5, maxRetryDelayMs: 50 }))
+      .useValue(
+        EventStoreDbEventStore.connect(cluster.connectionString, {
+          initialRetryDelayMs: 5,
+          maxRetryDelayMs: 50,
+        }),
+      )
       .compile();
     const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), {
       logger: false,
@@ -63,7 +77,7 @@ describe('API replicas on EventStoreDB (client faked)', () => {
   const TIMELINE = `query($min: Position) { countryTimeline(country: "TR", minPosition: $min) { totalCount } }`;
 
   it('a write through one replica is read through the other with minPosition; a new replica builds its read model from the log', async () => {
-    const cluster = new FakeEventStoreDbClient();
+    const cluster = await start();
     const a = await replica(cluster, 'a');
     const b = await replica(cluster, 'b');
 
@@ -73,21 +87,16 @@ describe('API replicas on EventStoreDB (client faked)', () => {
     expect(written.errors).toBeUndefined();
     const position = written.data?.recordStatement.position;
     // the position is the server's commit position, the same for every replica
-    expect(BigInt(position ?? '0')).toBe(cluster.log[0].position.commit);
+    const stored = cluster.log.records.filter((record) => !record.stream.startsWith('$'));
+    expect(BigInt(position ?? '0')).toBe(stored[0].position);
 
     const read = await b.gql<{ countryTimeline: { totalCount: number } }>(TIMELINE, { min: position });
     expect(read).toEqual({ data: { countryTimeline: { totalCount: 1 } } });
 
     // system events in the log (the server's statistics) are not the service's business
-    cluster.appendNow('$stats-127.0.0.1:2113', [
-      {
-        id: crypto.randomUUID(),
-        contentType: 'application/json',
-        type: '$statsCollected',
-        data: {},
-        metadata: {},
-      },
-    ]);
+    const raw = EventStoreDBClient.connectionString(cluster.connectionString);
+    await raw.appendToStream('$stats-127.0.0.1:2113', jsonEvent({ type: '$statsCollected', data: {} }));
+    await raw.dispose();
     const second = await b.gql<{ recordStatement: { position: string } }>(RECORD, {
       input: statementInput({ text: 'second' }),
     });
@@ -104,17 +113,18 @@ describe('API replicas on EventStoreDB (client faked)', () => {
     );
   });
 
-  it('a replica whose subscription is dropped resubscribes and keeps following the log', async () => {
-    const cluster = new FakeEventStoreDbClient();
+  it('when the leader of a three-node cluster dies, the replicas write to the new one and keep following the log', async () => {
+    const cluster = await start(3);
     const a = await replica(cluster, 'a');
     const b = await replica(cluster, 'b');
     await a.gql(RECORD, { input: statementInput() });
     await eventually(async () => ((await b.get('/health/ready')).statusCode === 200 ? true : undefined));
 
-    cluster.dropSubscriptions(new Error('leader changed'));
+    cluster.kill(); // the leader: every connection to it resets, subscriptions included
     const written = await a.gql<{ recordStatement: { position: string } }>(RECORD, {
-      input: statementInput({ text: 'after the drop' }),
+      input: statementInput({ text: 'after the leader died' }),
     });
+    expect(written.errors).toBeUndefined();
     const read = await b.gql<{ countryTimeline: { totalCount: number } }>(TIMELINE, {
       min: written.data?.recordStatement.position,
     });

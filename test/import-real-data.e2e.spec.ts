@@ -9,6 +9,7 @@ import { runCli } from './support/cli.js';
 const DATA = resolve(import.meta.dirname, '..', '..', 'shared', 'data');
 const GDELT = join(DATA, 'gdelt', '20151027220000.export.CSV');
 const ICEWS = join(DATA, 'icews', 'events.2018.sample.tab');
+const DUPLICATE = 'duplicate GDELT row (same date, actors, event code and source URL)';
 const VERBAL = new Set(['01', '02', '03', '04', '05', '10', '11', '12', '13', '14']);
 
 interface JsonReport {
@@ -30,19 +31,28 @@ function recountGdelt(file: string) {
     .map((l) => l.split('\t'));
   let notVerbal = 0;
   let noCountry = 0;
+  let duplicates = 0;
   let kept = 0;
   let withUsa = 0;
+  // issue 13: rows repeating the date, actors, event code and source URL of an earlier row are one statement
+  const seen = new Set<string>();
   for (const row of rows) {
     expect(row).toHaveLength(61);
     const [actor1, actor2, root] = [row[7], row[17], row[28]];
     if (!VERBAL.has(root)) notVerbal++;
     else if (!isAlpha3Country(actor1) && !isAlpha3Country(actor2)) noCountry++;
     else {
+      const key = [1, 5, 6, 7, 15, 16, 17, 26, 60].map((i) => row[i]?.trim()).join('\t');
+      if (seen.has(key)) {
+        duplicates++;
+        continue;
+      }
+      seen.add(key);
       kept++;
       if (actor1 === 'USA' || actor2 === 'USA') withUsa++;
     }
   }
-  return { rows: rows.length, notVerbal, noCountry, kept, withUsa };
+  return { rows: rows.length, notVerbal, noCountry, duplicates, kept, withUsa };
 }
 
 const TOTAL = `query ($country: CountryCode!, $min: Position) {
@@ -91,7 +101,11 @@ if (!present) console.log(`import-real-data: ${DATA} is absent, skipping the GDE
       records: expected.rows,
       imported: expected.kept,
       rejected: 0,
-      skipped: { 'not a verbal event': expected.notVerbal, 'no country': expected.noCountry },
+      skipped: {
+        'not a verbal event': expected.notVerbal,
+        'no country': expected.noCountry,
+        [DUPLICATE]: expected.duplicates,
+      },
     });
     const us = await api.ok<{ countryTimeline: { totalCount: number } }>(TOTAL, {
       country: 'US',
@@ -110,6 +124,7 @@ if (!present) console.log(`import-real-data: ${DATA} is absent, skipping the GDE
         'already imported': expected.kept,
         'not a verbal event': expected.notVerbal,
         'no country': expected.noCountry,
+        [DUPLICATE]: expected.duplicates,
       },
     });
     expect(await eventCount()).toBe(events);

@@ -191,14 +191,17 @@ describe('search, dashboards, exports and the timeline page', () => {
     );
 
     const tl = await get('/exports/timeline.timelinejs.json?country=CN');
-    const events = tl.json<{ events: { start_date: Record<string, number>; text: { headline: string } }[] }>()
-      .events;
+    const events = tl.json<{
+      events: { start_date: Record<string, number>; text: { headline: string; text: string } }[];
+    }>().events;
     expect(events.map((e) => e.start_date)).toEqual([
       { year: 2019, month: 2 },
       { year: 2019, month: 2, day: 10 },
       { year: 2020 },
     ]);
-    expect(events[1]?.text.headline).toBe('Hami Aksoy (TR) to CN: Disapproval');
+    // headlines name the countries and what was done (issue 13); the speaker is in the detail
+    expect(events[1]?.text.headline).toBe('Türkiye → China: criticizes or denounces');
+    expect(events[1]?.text.text).toContain('Hami Aksoy');
   });
 
   it('answers a bad export request with 400 and a JSON body naming the parameter', async () => {

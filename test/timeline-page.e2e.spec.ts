@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { partialDateSortKey } from '#domain';
+import { headlineNames } from '#reference';
 import { demoStatements } from '../apps/api/src/demo/demo-statements.js';
 import { ROOT, ServerProcess } from './support/server-process.js';
 
@@ -77,7 +78,10 @@ describeIfChromium('the timeline page in headless Chromium', () => {
   it('shows the TimelineJS slides of TR with the expected first headline, loading nothing from elsewhere', async () => {
     const expected = firstDemoStatementOf('TR');
     const speakerCountry = expected.speakerCountry ?? expected.speaker.country;
-    const expectedStart = `${expected.speaker.name} (${speakerCountry}) to ${(expected.targets ?? []).join(', ')}: `;
+    // headlines name the countries (issue 13): "China → Türkiye: …"
+    const name = (code: string | null | undefined): string =>
+      headlineNames.country(code ?? '') ?? String(code);
+    const expectedStart = `${name(speakerCountry)} → ${(expected.targets ?? []).map(name).join(', ')}: `;
 
     const page = await browser.newPage();
     const requests: string[] = [];

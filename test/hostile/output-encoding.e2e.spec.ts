@@ -93,7 +93,8 @@ describe('stored markup and formulas are encoded for every place a browser or sp
         expect(html).not.toMatch(/<img/i);
       }
     }
-    expect(events[0]?.text.headline).toContain('&lt;a href=&quot;https://evil.example/&quot;');
+    // the speaker's name is in the slide's detail since issue 13 (headlines name countries), escaped
+    expect(events[0]?.text.text).toContain('&lt;a href=&quot;https://evil.example/&quot;');
     expect(events[0]?.text.headline).not.toContain('<');
   });
 
@@ -104,7 +105,7 @@ describe('stored markup and formulas are encoded for every place a browser or sp
     const cells = rows.flat();
     expect(cells.filter((cell) => /^[=+\-@\t\r]/.test(cell))).toEqual([]);
     const formulaRow = rows.find((row) => row.some((cell) => cell.includes('HYPERLINK')));
-    expect(formulaRow?.[9]).toBe(`'${escapeHtml(FORMULA)} to TR: Statement`);
+    expect(formulaRow?.[9]).toBe(`'${escapeHtml(FORMULA)} → Türkiye: makes a statement`);
     // the headline of the template is HTML, like its text
     expect(cells.some((cell) => cell.includes(OVERLAY))).toBe(false);
   });
@@ -182,9 +183,8 @@ describe('stored markup and formulas are encoded for every place a browser or sp
         overlays: await page.locator('a[href^="https://evil.example"]').count(),
         fixed: await page.locator('[style*="position:fixed"], [style*="position: fixed"]').count(),
         images: await page.locator('img[onerror]').count(),
-        headlines: await page.$$eval('.tl-slide .tl-headline', (nodes) =>
-          nodes.map((n) => n.textContent ?? ''),
-        ),
+        // the whole slide: speaker names are in its detail since issue 13 (headlines name countries)
+        headlines: await page.$$eval('.tl-slide', (nodes) => nodes.map((n) => n.textContent ?? '')),
       };
       expect(found.pwned).toBeUndefined();
       expect(found.overlays).toBe(0);

@@ -47,6 +47,11 @@ import { TimelinePageController } from './journalism/timeline-page.controller.js
 import { StatementChanges } from './journalism/statement-changes.js';
 import { StatementChangesResolver } from './journalism/statement-changes.resolver.js';
 import { LiveSubscriptions } from './live/live-subscriptions.js';
+import { StoriesController } from './stories/stories.controller.js';
+import { StoryChanges, StoryChangesResolver } from './stories/story-changes.js';
+import { storyCommandsProvider } from './stories/story-commands.provider.js';
+import { StoryReads } from './stories/story-reads.js';
+import { StoryItemResolver, StoryResolver } from './stories/story.resolver.js';
 
 /** At start-up: bring the read model up to the log, load the demo data if the store is empty, then follow the log. */
 @Injectable()
@@ -152,7 +157,7 @@ export class AppModule {
           }),
         }),
       ],
-      controllers: [HealthController, ExportsController, TimelinePageController],
+      controllers: [HealthController, ExportsController, TimelinePageController, StoriesController],
       providers: [
         { provide: APP_PIPE, useClass: InputValidationPipe },
         { provide: APP_FILTER, useFactory: () => new GraphQLErrorFilter(config.production) },
@@ -192,6 +197,12 @@ export class AppModule {
         StatementChanges,
         StatementChangesResolver,
         AuditResolver,
+        storyCommandsProvider,
+        StoryReads,
+        StoryResolver,
+        StoryItemResolver,
+        StoryChanges,
+        StoryChangesResolver,
         ReadModelHandover,
         DemoLoader,
         StartUp,

@@ -10,3 +10,4 @@ export * from './canonical-json.js';
 export * from './normalize.js';
 export * from './statement.decider.js';
 export * from './upcasters.js';
+export * from './story.js';

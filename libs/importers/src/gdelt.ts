@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { StatementInput } from '#domain';
 import { alpha3To2, cameoCodebook, isAlpha3Country } from '#reference';
 import { recordId } from './ids.js';
 import {
   ImportFormatError,
+  SKIP_GDELT_DUPLICATE,
   SKIP_NOT_VERBAL,
   SKIP_NO_COUNTRY,
   VERBAL_ROOTS,
@@ -43,6 +45,9 @@ const INDEX = new Map<GdeltColumn, number>(GDELT_COLUMNS.map((name, i) => [name,
  *   "Unidentified actor"), source = `SOURCEURL` published at `DATEADDED`, via "GDELT", attribution `SUMMARY`,
  *   text from the actor names and the CAMEO event name; id = UUID v5 of `gdelt:<GLOBALEVENTID>`.
  *
+ * - a row that repeats an earlier kept row's date, actors, event code and source URL (`gdeltFoldKey`): skipped,
+ *   "duplicate GDELT row (...)": it is folded into the statement of the first such row.
+ *
  * The first row with another column count than 61 means the file is not a GDELT export; later ones are
  * rejections.
  */
@@ -51,6 +56,8 @@ export async function* readGdelt(
   limits: ReaderLimits = DEFAULT_READER_LIMITS,
 ): AsyncIterable<SourceRecord> {
   let seenRecord = false;
+  // fold keys of the statements read so far (a SHA-256 each, so memory stays small per kept row)
+  const seen = new Set<string>();
   for await (const { text, number } of readLines(chunks, limits)) {
     if (text.trim() === '') continue;
     const cells = text.split('\t');
@@ -61,7 +68,16 @@ export async function* readGdelt(
       continue;
     }
     seenRecord = true;
-    yield gdeltRecord(cells, number);
+    const record = gdeltRecord(cells, number);
+    if (record.kind === 'statement') {
+      const key = gdeltFoldKey(cells);
+      if (seen.has(key)) {
+        yield skip(number, SKIP_GDELT_DUPLICATE);
+        continue;
+      }
+      seen.add(key);
+    }
+    yield record;
   }
 }
 
@@ -99,6 +115,28 @@ export function gdeltRecord(cells: readonly string[], line: number): SourceRecor
   };
   if (speakerCountry !== undefined) input.speakerCountry = speakerCountry;
   return { kind: 'statement', line, id: recordId('gdelt', eventId), input };
+}
+
+/**
+ * The fold rule of GDELT rows (DESIGN §11.23): rows with the same `SQLDATE`, actors (`Actor1Code`,
+ * `Actor1Name`, `Actor1CountryCode` and the same of `Actor2`), `EventCode` and `SOURCEURL` are one statement.
+ */
+export function gdeltFoldKey(cells: readonly string[]): string {
+  const cell = (name: GdeltColumn): string => (cells[INDEX.get(name) as number] ?? '').trim();
+  const parts = [
+    'SQLDATE',
+    'Actor1Code',
+    'Actor1Name',
+    'Actor1CountryCode',
+    'Actor2Code',
+    'Actor2Name',
+    'Actor2CountryCode',
+    'EventCode',
+    'SOURCEURL',
+  ] as const;
+  return createHash('sha256')
+    .update(JSON.stringify(parts.map(cell)))
+    .digest('base64');
 }
 
 /** Alpha-2 for a country's alpha-3 code; undefined for an empty cell or a CAMEO region (EUR, AFR, ...). */

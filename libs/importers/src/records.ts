@@ -71,3 +71,9 @@ export const VERBAL_ROOTS: ReadonlySet<string> = new Set([
 
 export const SKIP_NOT_VERBAL = 'not a verbal event';
 export const SKIP_NO_COUNTRY = 'no country';
+/**
+ * A GDELT row with the date, actors (codes, names, countries), event code and source URL of an earlier row of
+ * the file: GDELT's event ids differ, but it is the same statement from the same article, folded into the
+ * statement of the first such row (whose id is UUID v5 of `gdelt:<its GLOBALEVENTID>`).
+ */
+export const SKIP_GDELT_DUPLICATE = 'duplicate GDELT row (same date, actors, event code and source URL)';

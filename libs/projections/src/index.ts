@@ -17,3 +17,4 @@ export {
   type ProjectionStatus,
 } from './projection-runner.js';
 export { ReadModelBuild, rebuildInto, type RebuildOptions } from './rebuild.js';
+export { projectStoryEvent, projectStoryEvents } from './story-projection.js';

@@ -1,6 +1,7 @@
 import type { EventStore, Position, RecordedEvent, Subscription } from '#event-store';
 import { asOfWrites, type ReadModel } from '#read-model';
 import { projectStatementEvents } from './statement-projection.js';
+import { projectStoryEvents } from './story-projection.js';
 
 export interface ProjectionRunnerOptions {
   /** the checkpoint's name; default `statements` */
@@ -237,6 +238,7 @@ export class ProjectionRunner {
       const last = fresh.at(-1);
       if (last === undefined) return fresh;
       projectStatementEvents(batch, fresh);
+      projectStoryEvents(batch, fresh);
       for (const event of fresh) batch.apply(event.position, asOfWrites(event.metadata.recordedAt));
       this.readModel.saveCheckpoint(this.name, last.position);
       return fresh;

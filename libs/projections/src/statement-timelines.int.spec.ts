@@ -223,7 +223,7 @@ describe('statement timelines', () => {
     }
   });
 
-  it('from/to filters take whole periods of partial dates', async () => {
+  it('from/to filters keep every statement whose period overlaps the range (DESIGN §11.23)', async () => {
     const dates = ['2018-12-31', '2019', '2019-05', '2019-05-16', '2019-12-31', '2020-01'];
     for (const occurredOn of dates) await given.record({ occurredOn, text: occurredOn });
     await runner.catchUp();
@@ -231,11 +231,12 @@ describe('statement timelines', () => {
       texts(readModel.countryTimeline('CN', page({ filter: { from, to } })));
 
     expect(between('2019', '2019')).toEqual(['2019', '2019-05', '2019-05-16', '2019-12-31']);
-    expect(between('2019-05')).toEqual(['2019-05', '2019-05-16', '2019-12-31', '2020-01']);
+    // "2019" overlaps May 2019 onwards (issue 13 changed this: it used to start the range after "2019")
+    expect(between('2019-05')).toEqual(['2019', '2019-05', '2019-05-16', '2019-12-31', '2020-01']);
     expect(between(undefined, '2019-05')).toEqual(['2018-12-31', '2019', '2019-05', '2019-05-16']);
-    expect(between('2019-05-16', '2019-05-16')).toEqual(['2019-05-16']);
-    expect(between('2019-12-31', '2020')).toEqual(['2019-12-31', '2020-01']);
-    expect(readModel.countryTimeline('CN', page({ filter: { from: '2019-05' } })).totalCount).toBe(4);
+    expect(between('2019-05-16', '2019-05-16')).toEqual(['2019', '2019-05', '2019-05-16']);
+    expect(between('2019-12-31', '2020')).toEqual(['2019', '2019-12-31', '2020-01']);
+    expect(readModel.countryTimeline('CN', page({ filter: { from: '2019-05' } })).totalCount).toBe(5);
   });
 
   it('filters by kind, topic and counterpart', async () => {

@@ -20,8 +20,12 @@ export {
   escapeHtml,
   exportTimeline,
   exportedStatement,
+  actionOf,
+  groupOf,
   headlineHtmlOf,
   headlineOf,
+  verbPhraseOf,
+  type HeadlineNames,
   htmlTextOf,
   timelineJsEvent,
   timelineStatements,
@@ -29,3 +33,4 @@ export {
   type TimelineExportRequest,
   type TimelineJsEvent,
 } from './timeline-export.js';
+export { MAX_STORY_PAGE, type StoryPage, type StoryPageRequest, type StoryView } from './stories/stories.js';

@@ -39,6 +39,14 @@ import type {
   TopicCount,
 } from './types.js';
 import { ViewCache } from './view-cache.js';
+import {
+  storiesWithStatement,
+  storyById,
+  storyPage,
+  type StoryPage,
+  type StoryPageRequest,
+  type StoryView,
+} from './stories/stories.js';
 import { applyWrite, WriteBatch } from './writer.js';
 
 /** Parsed statement views kept per process (a view is ~2 KB: a few MB), so hot pages skip `JSON.parse`. */
@@ -173,6 +181,7 @@ export class ReadModel {
         this.sql,
         (id) => this.statement(id),
         (position, writes) => this.apply(position, writes),
+        (id) => this.story(id),
       );
       const result = fn(batch);
       batch.finish();
@@ -194,6 +203,21 @@ export class ReadModel {
   /** The statement (ACTIVE or RETRACTED) as it is now, or as it stood at position `asOf`. */
   statement(id: string, asOf?: bigint): StatementView | undefined {
     return statementById(this.reader, id, asOf);
+  }
+
+  /** The story as it is now (drafts included: the API decides who sees them). */
+  story(id: string): StoryView | undefined {
+    return storyById(this.sql, id);
+  }
+
+  /** Stories, newest first, as a Relay page (see `storyPage`). */
+  stories(req: StoryPageRequest): StoryPage {
+    return storyPage(this.sql, req);
+  }
+
+  /** Ids of the published stories whose published snapshot holds the statement. */
+  storiesWithStatement(statementId: string): string[] {
+    return storiesWithStatement(this.sql, statementId);
   }
 
   /** Many statements in one query (for batched field resolvers); ids not found are absent from the map. */

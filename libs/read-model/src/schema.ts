@@ -3,6 +3,7 @@ import { DASHBOARD_DEFERRED_INDEXES, DASHBOARD_TABLES } from './dashboards/dashb
 import { SEARCH_DEFERRED_INDEXES, SEARCH_TABLES } from './search/search.js';
 import { STATEMENT_DEFERRED_INDEXES, STATEMENT_TABLES } from './statement.js';
 import { TIMELINE_DEFERRED_INDEXES, TIMELINE_TABLES } from './timelines/timelines.js';
+import { STORY_TABLES } from './stories/stories.js';
 
 /**
  * The read model's tables, each defined by the module of the question it answers. Every table but the
@@ -11,10 +12,11 @@ import { TIMELINE_DEFERRED_INDEXES, TIMELINE_TABLES } from './timelines/timeline
  * through partial indexes `WHERE valid_to IS NULL`; as-of queries use the full (history) indexes and check
  * `valid_from <= P AND (valid_to IS NULL OR valid_to > P)`.
  *
- * Versions: 2 adds search, 3 the timeline counters, 4 the as-of index (`log_times`). A file of another
+ * Versions: 2 adds search, 3 the timeline counters, 4 the as-of index (`log_times`), 5 stories, 6 English
+ * stemming in search (FTS5 `porter unicode61 remove_diacritics 2`). A file of another
  * version is set aside and rebuilt from the log.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 6;
 
 const CHECKPOINT_TABLES = `
 CREATE TABLE IF NOT EXISTS checkpoints (
@@ -29,6 +31,7 @@ export const SCHEMA = [
   DASHBOARD_TABLES,
   SEARCH_TABLES,
   AS_OF_TABLES,
+  STORY_TABLES,
   CHECKPOINT_TABLES,
 ].join('');
 
@@ -42,6 +45,8 @@ export const DUMP_ORDER: Readonly<Record<string, string>> = {
   timeline_counts: 'timeline, key',
   statement_search: 'rowid',
   log_times: 'recorded_at',
+  stories: 'id',
+  story_members: 'statement_id, story_id',
   checkpoints: 'name',
 };
 

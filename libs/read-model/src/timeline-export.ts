@@ -88,6 +88,7 @@ export function exportTimeline(
   readModel: ReadModel,
   req: TimelineExportRequest,
   format: ExportFormat,
+  names: HeadlineNames = CODES_ONLY,
 ): Generator<string> {
   const statements = timelineStatements(readModel, req);
   // the first page is read now, so that a bad request throws here and not in the middle of a response
@@ -99,17 +100,17 @@ export function exportTimeline(
   })();
   switch (format) {
     case 'csv':
-      return csvChunks(all);
+      return csvChunks(all, names);
     case 'json':
       return jsonChunks(req, all);
     case 'timelinejs':
-      return timelineJsChunks(all);
+      return timelineJsChunks(all, names);
   }
 }
 
 // ---- CSV
 
-function* csvChunks(statements: Iterable<StatementView>): Generator<string> {
+function* csvChunks(statements: Iterable<StatementView>, names: HeadlineNames): Generator<string> {
   yield csvRow(TIMELINEJS_COLUMNS);
   let lines: string[] = [];
   for (const statement of statements) {
@@ -124,7 +125,7 @@ function* csvChunks(statements: Iterable<StatementView>): Generator<string> {
       'End Day': '',
       'End Time': '',
       'Display Date': '',
-      Headline: headlineHtmlOf(statement),
+      Headline: headlineHtmlOf(statement, names),
       Text: htmlTextOf(statement),
       Media: '',
       'Media Credit': '',
@@ -216,7 +217,10 @@ export interface TimelineJsEvent {
   group?: string;
 }
 
-export function timelineJsEvent(statement: StatementView): TimelineJsEvent {
+export function timelineJsEvent(
+  statement: StatementView,
+  names: HeadlineNames = CODES_ONLY,
+): TimelineJsEvent {
   const [year, month, day] = statement.occurredOn.split('-').map(Number);
   const start: TimelineJsEvent['start_date'] = { year: year ?? 0 };
   if (month !== undefined) start.month = month;
@@ -224,16 +228,16 @@ export function timelineJsEvent(statement: StatementView): TimelineJsEvent {
   return {
     unique_id: `statement-${statement.id}`,
     start_date: start,
-    text: { headline: headlineHtmlOf(statement), text: htmlTextOf(statement) },
+    text: { headline: headlineHtmlOf(statement, names), text: htmlTextOf(statement) },
     group: escapeHtml(groupOf(statement)),
   };
 }
 
-function* timelineJsChunks(statements: Iterable<StatementView>): Generator<string> {
+function* timelineJsChunks(statements: Iterable<StatementView>, names: HeadlineNames): Generator<string> {
   yield '{"events":[';
   let separator = '\n';
   for (const statement of statements) {
-    yield separator + JSON.stringify(timelineJsEvent(statement));
+    yield separator + JSON.stringify(timelineJsEvent(statement, names));
     separator = ',\n';
   }
   yield '\n]}\n';
@@ -241,25 +245,110 @@ function* timelineJsChunks(statements: Iterable<StatementView>): Generator<strin
 
 // ---- shared wording
 
-/** "Wang Yi (CN) to TR: Disapproval": who, for which country, to whom, what kind of statement. */
-export function headlineOf(statement: StatementView): string {
-  const who = statement.speakerCountry
-    ? `${statement.speaker.name} (${statement.speakerCountry})`
-    : statement.speaker.name;
-  const to = statement.targets.length > 0 ? ` to ${statement.targets.join(', ')}` : '';
-  return `${who}${to}: ${KIND_LABELS[statement.kind]}`;
+/**
+ * The names a headline uses, as a port: the apps pass the reference data's (`headlineNames` of `#reference`);
+ * without them a headline falls back to country codes and the kind's verb phrase.
+ */
+export interface HeadlineNames {
+  /** English short name of an alpha-2 code */
+  country(alpha2: string): string | undefined;
+  /** the CAMEO codebook's event name of a code (`022` -> "Appeal for diplomatic cooperation ...") */
+  cameo(code: string): string | undefined;
+}
+
+const CODES_ONLY: HeadlineNames = { country: () => undefined, cameo: () => undefined };
+
+/** What a statement of each kind does, when its CAMEO name says no more (or there is no code). */
+const KIND_PHRASES: Record<StatementKind, string> = {
+  STATEMENT: 'makes a statement',
+  APPEAL: 'makes an appeal',
+  INTENT_TO_COOPERATE: 'expresses intent to cooperate',
+  CONSULT: 'consults',
+  DIPLOMATIC_COOPERATION: 'engages in diplomatic cooperation',
+  DEMAND: 'makes a demand',
+  DISAPPROVE: 'disapproves',
+  REJECT: 'rejects',
+  THREATEN: 'threatens',
+  PROTEST: 'protests',
+  OTHER: 'makes a statement',
+};
+
+/** CAMEO names that are bare nouns or read badly turned into the third person. */
+const PHRASE_OVERRIDES: Readonly<Record<string, string>> = {
+  '01': 'makes a public statement',
+  '010': 'makes a statement',
+  '02': 'makes an appeal',
+  '020': 'makes an appeal',
+  '10': 'makes a demand',
+  '100': 'makes a demand',
+  '14': 'protests',
+  '140': 'protests',
+};
+
+/** The third person singular of an English verb (`make` -> `makes`, `express` -> `expresses`, `deny` -> `denies`). */
+function thirdPerson(verb: string): string {
+  if (/(s|sh|ch|x|z|o)$/.test(verb)) return `${verb}es`;
+  if (/[^aeiou]y$/.test(verb)) return `${verb.slice(0, -1)}ies`;
+  return `${verb}s`;
+}
+
+/**
+ * A verb phrase from a CAMEO event name, which the codebook writes in the imperative ("Make pessimistic
+ * comment", "Appeal for economic aid", "Express intent to meet or negotiate"): the first word in the third
+ * person, the rest lower case, the codebook's "not specified below" dropped.
+ */
+export function verbPhraseOf(cameoName: string): string {
+  const words = cameoName
+    .replace(/,?\s*not specified below/i, '')
+    .trim()
+    .split(/\s+/);
+  const [first = '', ...rest] = words;
+  // "Return, release" names two verbs
+  const verb = first.endsWith(',')
+    ? `${thirdPerson(first.slice(0, -1).toLowerCase())},`
+    : thirdPerson(first.toLowerCase());
+  const lower = rest.map((w) => (/^[A-Z]{2,}$/.test(w) ? w : w.toLowerCase()));
+  if (verb.endsWith(',') && lower[0] !== undefined) lower[0] = thirdPerson(lower[0]);
+  // "Criticize or denounce": two verbs
+  else if (lower[0] === 'or' && lower[1] !== undefined) lower[1] = thirdPerson(lower[1]);
+  return [verb, ...lower].join(' ');
+}
+
+/** The verb phrase of a statement: its CAMEO code's (see `verbPhraseOf`), else its kind's. */
+export function actionOf(statement: StatementView, names: HeadlineNames = CODES_ONLY): string {
+  const code = statement.cameoCode;
+  if (code !== undefined) {
+    const override = PHRASE_OVERRIDES[code];
+    if (override !== undefined) return override;
+    const name = names.cameo(code);
+    if (name !== undefined) return verbPhraseOf(name);
+  }
+  return KIND_PHRASES[statement.kind];
+}
+
+/**
+ * "United States → Malta: makes an appeal": the speaker country's name (the speaker's name when there is no
+ * country), the targets' names, and a verb phrase. The speaker's own label (a GDELT actor such as
+ * "UNIVERSITY") stays in the detail (`htmlTextOf`), where it is said who spoke.
+ */
+export function headlineOf(statement: StatementView, names: HeadlineNames = CODES_ONLY): string {
+  const country = (code: string): string => names.country(code) ?? code;
+  const who = statement.speakerCountry ? country(statement.speakerCountry) : statement.speaker.name;
+  const to = statement.targets.length > 0 ? ` → ${statement.targets.map(country).join(', ')}` : '';
+  return `${who}${to}: ${actionOf(statement, names)}`;
 }
 
 /**
  * The headline as TimelineJS and its spreadsheet template take it: HTML, so the speaker's name is escaped (a
  * name holding markup shows as text).
  */
-export function headlineHtmlOf(statement: StatementView): string {
-  return escapeHtml(headlineOf(statement));
+export function headlineHtmlOf(statement: StatementView, names: HeadlineNames = CODES_ONLY): string {
+  return escapeHtml(headlineOf(statement, names));
 }
 
-function groupOf(statement: StatementView): string {
-  return statement.speakerCountry ?? '';
+/** TimelineJS's group (a row of its own per group): the kind, at most 11 on any data set. */
+export function groupOf(statement: StatementView): string {
+  return KIND_LABELS[statement.kind];
 }
 
 /** The statement as HTML: the words (a quote as a blockquote), who said it, the attribution, sources as links. */
@@ -283,7 +372,13 @@ export function htmlTextOf(statement: StatementView): string {
         : `${label}${via}`;
     })
     .join(' · ');
-  return `${words}${attribution}<p>Sources: ${sources}</p>`;
+  const responds =
+    statement.respondsTo.length === 0
+      ? ''
+      : `<p>Responds to: ${statement.respondsTo
+          .map((id) => `<a href="#event-statement-${escapeHtml(id)}">statement ${escapeHtml(id)}</a>`)
+          .join(', ')}</p>`;
+  return `${words}${attribution}<p>Sources: ${sources}</p>${responds}`;
 }
 
 /** Text for HTML element content or a quoted attribute value: `&`, `<`, `>`, `"` and `'` as entities. */

@@ -59,14 +59,23 @@ describe('timeline export formatting', () => {
     expect(timelineJsEvent(view()).start_date).toEqual({ year: 2019, month: 5, day: 16 });
     expect(timelineJsEvent(view({ occurredOn: '2019-05' })).start_date).toEqual({ year: 2019, month: 5 });
     expect(timelineJsEvent(view({ occurredOn: '2019' })).start_date).toEqual({ year: 2019 });
-    expect(timelineJsEvent(view()).group).toBe('CN');
+    // groups are kinds since issue 13 (they were speaker countries: 16 groups left slides no room)
+    expect(timelineJsEvent(view()).group).toBe('Appeal');
   });
 
-  it('headlines say who, for which country, to whom and what kind', () => {
-    expect(headlineOf(view())).toBe('Wang Yi (CN) to TR: Appeal');
+  it('headlines say which country, to whom and what was done (names come from the apps: codes here)', () => {
+    expect(headlineOf(view())).toBe('CN → TR: makes an appeal');
     expect(headlineOf(view({ speakerCountry: undefined, targets: [], kind: 'REJECT' }))).toBe(
-      'Wang Yi: Rejection',
+      'Wang Yi: rejects',
     );
+  });
+
+  it('keeps response links in the detail every export shows (TimelineJS text, CSV Text)', () => {
+    const responding = view({ respondsTo: ['00000000-0000-4000-8000-0000000000aa'] });
+    expect(timelineJsEvent(responding).text.text).toContain(
+      '<p>Responds to: <a href="#event-statement-00000000-0000-4000-8000-0000000000aa">statement 00000000-0000-4000-8000-0000000000aa</a></p>',
+    );
+    expect(timelineJsEvent(view()).text.text).not.toContain('Responds to');
   });
 
   it('neutralises every CSV cell a spreadsheet would read as a formula (OWASP), and quotes it', () => {
@@ -86,6 +95,8 @@ describe('timeline export formatting', () => {
   it('escapes stored markup in every text field of a TimelineJS event', () => {
     const hostile = view({
       speaker: { name: '<a href="https://evil.example" style="position:fixed;inset:0">x</a>', country: 'CN' },
+      // no speaker country, so the (hostile) name is the headline's subject
+      speakerCountry: undefined,
       text: '</script><script>alert(1)</script>',
       sources: [
         {
@@ -104,7 +115,7 @@ describe('timeline export formatting', () => {
       'href="https://example.org/&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"',
     );
     expect(event.text.headline).toBe(
-      '&lt;a href=&quot;https://evil.example&quot; style=&quot;position:fixed;inset:0&quot;&gt;x&lt;/a&gt; (CN) to TR: Appeal',
+      '&lt;a href=&quot;https://evil.example&quot; style=&quot;position:fixed;inset:0&quot;&gt;x&lt;/a&gt; → TR: makes an appeal',
     );
     expect(headlineHtmlOf(hostile)).toBe(event.text.headline);
     expect(event.text.text).toContain('&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;');

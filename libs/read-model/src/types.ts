@@ -1,4 +1,5 @@
 import type { CountryRole, Statement, StatementKind, StatementStatus } from '#domain';
+import type { StoryView } from './stories/stories.js';
 
 /**
  * A statement as the read side serves it: the statement fields plus what the log says about it.
@@ -71,7 +72,9 @@ export type ReadModelWrite =
     }
   | { type: 'putSearchDocument'; document: SearchDocument; replaces: boolean }
   /** the event at this position was recorded at `recordedAt` (the as-of index, `as-of.ts`) */
-  | { type: 'indexRecordedAt'; recordedAt: string };
+  | { type: 'indexRecordedAt'; recordedAt: string }
+  /** the story as it is now (its row replaced whole, its published members with it) */
+  | { type: 'putStory'; story: StoryView };
 
 /** The kinds of write; the writer's switch over them is exhaustive (a new kind fails to compile). */
 export type ReadModelWriteType = ReadModelWrite['type'];

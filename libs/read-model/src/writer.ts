@@ -11,6 +11,7 @@ import {
   putTopicEntry,
 } from './timelines/timelines.js';
 import type { ReadModelWrite, StatementView } from './types.js';
+import { putStory, type StoryView } from './stories/stories.js';
 
 type SearchDocumentWrite = Extract<ReadModelWrite, { type: 'putSearchDocument' }>;
 type CountWrite = Extract<ReadModelWrite, { type: 'adjustTopicCount' | 'adjustTimelineCount' }>;
@@ -41,6 +42,8 @@ export function applyWrite(sql: Sql, position: bigint, write: ReadModelWrite, ti
       return putSearchDocument(sql, write.document, write.replaces);
     case 'indexRecordedAt':
       return times.add(position, write.recordedAt);
+    case 'putStory':
+      return putStory(sql, write.story);
     default:
       return unknownWrite(write);
   }
@@ -79,6 +82,7 @@ export class WriteBatch {
     sql: Sql,
     private readonly read: (id: string) => StatementView | undefined,
     private readonly applyNow: (position: bigint, writes: readonly ReadModelWrite[]) => void,
+    private readonly readStory: (id: string) => StoryView | undefined = () => undefined,
   ) {
     this.times = new LogTimes(sql);
   }
@@ -96,6 +100,11 @@ export class WriteBatch {
       cached.stored = true;
     }
     return cached.view;
+  }
+
+  /** The story as stored (story writes are applied at once, so the read model is never behind the batch). */
+  story(id: string): StoryView | undefined {
+    return this.readStory(id);
   }
 
   apply(position: bigint, writes: readonly ReadModelWrite[]): void {

@@ -203,6 +203,20 @@ export function countryName(alpha2: string): string | undefined {
 }
 
 /**
+ * The name people use for a country in a headline: the official short name, unless it is a formal one ("United
+ * States of America", "Russian Federation", "Islamic Republic of Iran", "Taiwan, Province of China") and the
+ * data set knows a plain alias ("United States", "Russia", "Iran", "Taiwan"); else undefined.
+ */
+export function commonCountryName(alpha2: string): string | undefined {
+  const names = countries.getName(alpha2.trim().toUpperCase(), 'en', { select: 'all' });
+  const [official, ...aliases] = names ?? [];
+  if (official === undefined) return undefined;
+  if (!/,| of |Federation|People's|Republic/.test(official)) return official;
+  const plain = aliases.find((alias) => !alias.includes(',') && !/^[A-Z.]+$/.test(alias));
+  return plain ?? official;
+}
+
+/**
  * Alpha-2 for an alpha-2 code, an alpha-3 code or an English name (case- and diacritic-insensitive, with the
  * aliases above), else undefined. Structurally a `CountryResolver` of #domain.
  */

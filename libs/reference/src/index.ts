@@ -1,5 +1,5 @@
 import { cameoCodebook, type CameoCode } from './cameo.js';
-import { countryResolver } from './countries.js';
+import { commonCountryName, countryResolver } from './countries.js';
 
 export * from './countries.js';
 export * from './cameo.js';
@@ -15,3 +15,9 @@ export interface ReferenceDataShape {
 }
 
 export const referenceData: ReferenceDataShape = { countries: countryResolver, cameo: cameoCodebook };
+
+/** The names a headline uses (the read model's `HeadlineNames` port): country names and CAMEO event names. */
+export const headlineNames = {
+  country: (alpha2: string): string | undefined => commonCountryName(alpha2),
+  cameo: (code: string): string | undefined => cameoCodebook.lookup(code)?.name,
+};

@@ -48,7 +48,12 @@ export class AuditResolver {
     const last = edges.at(-1);
     return {
       edges,
-      pageInfo: { hasNextPage: more, endCursor: last === undefined ? null : String(last.position) },
+      pageInfo: {
+        hasNextPage: more,
+        endCursor: last === undefined ? null : String(last.position),
+        hasPreviousPage: after !== undefined && after > 0n,
+        startCursor: edges[0] === undefined ? null : String(edges[0].position),
+      },
     };
   }
 }

@@ -108,6 +108,10 @@ export class StatementEdgeType {
 export class PageInfo {
   @Field() hasNextPage!: boolean;
   @Field(() => String, { nullable: true }) endCursor!: string | null;
+  @Field({ description: 'whether items come before this page (Relay: `last`/`before` walks back to them)' })
+  hasPreviousPage!: boolean;
+  @Field(() => String, { nullable: true, description: 'the cursor of the first item of the page' })
+  startCursor!: string | null;
 }
 
 @ObjectType('StatementConnection')

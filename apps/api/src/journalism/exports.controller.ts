@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { exportTimeline, ReadModel, type ExportFormat, type TimelineExportRequest } from '#read-model';
+import { headlineNames } from '#reference';
 import { JournalismQueries } from './journalism.queries.js';
 import { param, replyBadParameter } from './http-errors.js';
 
@@ -46,7 +47,7 @@ export class ExportsController {
     let chunks: Generator<string>;
     try {
       request = exportRequest(this.queries, query);
-      chunks = exportTimeline(this.readModel, request, format);
+      chunks = exportTimeline(this.readModel, request, format, headlineNames);
     } catch (error) {
       return replyBadParameter(reply, error);
     }

@@ -50,7 +50,12 @@ export class JournalismQueries {
     });
     return {
       edges: page.edges,
-      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+      pageInfo: {
+        hasNextPage: page.hasNextPage,
+        endCursor: page.endCursor,
+        hasPreviousPage: after !== undefined,
+        startCursor: page.edges[0]?.cursor ?? null,
+      },
       // a getter: the read model counts only when the client selects the field
       get totalCount() {
         return page.totalCount;

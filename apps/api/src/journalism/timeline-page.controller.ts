@@ -5,7 +5,7 @@ import { dirname, extname, join, normalize, sep } from 'node:path';
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { exportTimeline, ReadModel } from '#read-model';
-import { countryName } from '#reference';
+import { countryName, headlineNames } from '#reference';
 import { activityChartSvg } from './activity-chart.js';
 import { badParameterOf, param } from './http-errors.js';
 import { JournalismQueries } from './journalism.queries.js';
@@ -67,7 +67,9 @@ export class TimelinePageController {
           : this.readModel.topicTimeline(subject.key, request);
       const chart = activityChartSvg(this.readModel.activity({ ...subject, ...range, interval: 'MONTH' }));
       const data =
-        totalCount === 0 ? [] : exportTimeline(this.readModel, { ...subject, ...range }, 'timelinejs');
+        totalCount === 0
+          ? []
+          : exportTimeline(this.readModel, { ...subject, ...range }, 'timelinejs', headlineNames);
       return reply
         .type('text/html; charset=utf-8')
         .send(

@@ -40,6 +40,7 @@ export const LIST_CAPS = {
   'Statement.responses': { default: 20, max: 100 },
   'Statement.history': { default: 100, max: 100 },
   'Query.topics': { default: 100, max: 1000 },
+  'StoryItem.changes': { default: 20, max: 100 },
 } as const;
 
 /**
@@ -52,6 +53,10 @@ export const LIST_BOUNDS: Record<string, number> = {
   'CountryRelation.byKind': 11,
   'Query.relations': 249,
   'Query.projections': 10,
+  // a story holds at most STORY_LIMITS.items statements; a change names at most every statement field
+  'Story.items': 200,
+  'StoryDraft.items': 200,
+  'StoryItemChange.fields': 16,
 };
 
 const capOf = (key: string): number =>

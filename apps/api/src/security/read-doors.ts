@@ -29,6 +29,8 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   '/exports/timeline.json': 'read',
   '/exports/timeline.timelinejs.json': 'read',
   '/timeline': 'read',
+  '/stories/:id': 'read',
+  '/stories/:id/export': 'read',
   '/assets/timeline-page.js': 'asset',
   '/assets/timeline-page.css': 'asset',
   '/assets/timelinejs/*': 'asset',
@@ -41,7 +43,7 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
 };
 
 /** The routes that answer in HTML, so that a refusal is a page too. */
-const HTML_ROUTES = new Set(['/timeline']);
+const HTML_ROUTES = new Set(['/timeline', '/stories/:id']);
 
 export class UndecidedRouteError extends Error {
   constructor(readonly route: string) {

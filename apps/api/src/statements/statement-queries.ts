@@ -80,14 +80,14 @@ export class StatementQueries {
     const code = this.country(country, 'country');
     const request = this.request(args);
     await this.reach(args.minPosition);
-    return connection(this.readModel.countryTimeline(code, request), request.asOf);
+    return connection(this.readModel.countryTimeline(code, request), request.asOf, request.after);
   }
 
   async topicTimeline(topic: string, args: TimelineArgs): Promise<StatementConnectionType> {
     const slug = topicArgument(topic, 'topic');
     const request = this.request(args);
     await this.reach(args.minPosition);
-    return connection(this.readModel.topicTimeline(slug, request), request.asOf);
+    return connection(this.readModel.topicTimeline(slug, request), request.asOf, request.after);
   }
 
   topics(prefix: string | undefined, first: number) {
@@ -170,13 +170,19 @@ export class StatementQueries {
   }
 }
 
-function connection(page: TimelinePage, asOf: Position | undefined): StatementConnectionType {
+function connection(page: TimelinePage, asOf: Position | undefined, after?: string): StatementConnectionType {
   return {
     edges:
       asOf === undefined
         ? page.edges
         : page.edges.map((edge) => ({ ...edge, node: toNode(edge.node, asOf) })),
-    pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      endCursor: page.endCursor,
+      // a page asked for after a cursor has at least that cursor's statement before it
+      hasPreviousPage: after !== undefined,
+      startCursor: page.edges[0]?.cursor ?? null,
+    },
     // a getter: the read model counts only when the client selects the field
     get totalCount() {
       return page.totalCount;

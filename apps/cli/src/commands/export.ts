@@ -17,7 +17,7 @@ import {
   type ExportFormat,
   type TimelineExportRequest,
 } from '#read-model';
-import { referenceData } from '#reference';
+import { headlineNames, referenceData } from '#reference';
 import { loadConfig } from '#runtime';
 import { openEventStore } from '../stores.js';
 import { forTerminal } from '../terminal.js';
@@ -99,7 +99,7 @@ export async function exportTimelineCommand(
   }
   try {
     await new ProjectionRunner(store, readModel).catchUp();
-    const chunks = Readable.from(exportTimeline(readModel, request, options.format));
+    const chunks = Readable.from(exportTimeline(readModel, request, options.format, headlineNames));
     if (options.out === undefined) await pipeline(chunks, stdout, { end: false });
     else await pipeline(chunks, createWriteStream(options.out));
   } finally {

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import {
   BACKWARDS,
   END,
@@ -677,11 +678,17 @@ export class EventStoreDbEventStore extends EventStore {
  */
 async function* cancelling<T>(read: ClientRead<T>): AsyncGenerator<T> {
   let finished = false;
+  const readable = read as ClientRead<T> & Partial<Readable>;
+  const items = readable.iterator ? readable.iterator({ destroyOnReturn: false }) : read;
   try {
-    for await (const item of read) yield item;
+    for await (const item of items) yield item;
     finished = true;
   } finally {
-    if (!finished) await read.cancel().catch(() => undefined);
+    if (!finished) {
+      await read.cancel().catch(() => undefined);
+      readable.on?.('error', () => undefined);
+      readable.resume?.(); // read what the server already sent to its end, so the client lets the call go
+    }
   }
 }
 

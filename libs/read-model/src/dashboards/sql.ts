@@ -1,6 +1,6 @@
 import type { StatementKind } from '#domain';
 import { InvalidArgumentError } from '../errors.js';
-import { sortKeyRange } from '../partial-date.js';
+import { overlapsFromTerm, sortKeyRange } from '../partial-date.js';
 import type { ActivityRequest, RelationsRequest } from '../types.js';
 
 /**
@@ -19,10 +19,7 @@ const GOLDSTEIN = `json_extract(s.data, '$.goldstein')`;
 function dateTerms(from: string | undefined, to: string | undefined, params: unknown[]): string {
   const { lower, upper } = sortKeyRange(from, to);
   let terms = '';
-  if (lower !== undefined) {
-    terms += ' AND e.sort_key >= ?';
-    params.push(lower);
-  }
+  if (lower !== undefined) terms += ` AND ${overlapsFromTerm('e.sort_key', lower, params)}`;
   if (upper !== undefined) {
     terms += ' AND e.sort_key <= ?';
     params.push(upper);

@@ -19,7 +19,7 @@ import { buildSearchSql, encodeSearchCursor, type SearchSql } from './sql.js';
  */
 export const SEARCH_TABLES = `
 CREATE VIRTUAL TABLE IF NOT EXISTS statement_search
-  USING fts5(text, speaker, sources, tokenize = 'unicode61 remove_diacritics 2');
+  USING fts5(text, speaker, sources, tokenize = 'porter unicode61 remove_diacritics 2');
 -- (status and valid_to since version 3: a search's status check and count read this index alone)
 CREATE INDEX IF NOT EXISTS statements_current_by_position
   ON statements (recorded_position, status, valid_to) WHERE valid_to IS NULL;

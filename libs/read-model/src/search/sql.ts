@@ -1,6 +1,6 @@
 import { COUNTRY_ROLES, STATEMENT_KINDS, type CountryRole } from '#domain';
 import { InvalidArgumentError, InvalidCursorError } from '../errors.js';
-import { sortKeyRange } from '../partial-date.js';
+import { overlapsFromTerm, sortKeyRange } from '../partial-date.js';
 import { checkFirst, STATEMENT_COLUMNS } from '../query-args.js';
 import type { SearchRequest } from '../types.js';
 
@@ -115,10 +115,7 @@ export function buildSearchSql(req: SearchRequest): SearchSql {
     params.push(match);
     if (filter.includeRetracted !== true) terms.push(`s.status = 'ACTIVE'`);
     const { lower, upper } = sortKeyRange(filter.from, filter.to);
-    if (lower !== undefined) {
-      terms.push('s.sort_key >= ?');
-      params.push(lower);
-    }
+    if (lower !== undefined) terms.push(overlapsFromTerm('s.sort_key', lower, params));
     if (upper !== undefined) {
       terms.push('s.sort_key <= ?');
       params.push(upper);

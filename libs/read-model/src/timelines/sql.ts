@@ -1,7 +1,7 @@
 import { COUNTRY_ROLES, STATEMENT_KINDS, type CountryRole } from '#domain';
 import { decodeCursor } from '../cursor.js';
 import { InvalidArgumentError } from '../errors.js';
-import { sortKeyRange } from '../partial-date.js';
+import { overlapsFromTerm, sortKeyRange } from '../partial-date.js';
 import { checkAsOf, checkFirst, STATEMENT_COLUMNS, validAt } from '../query-args.js';
 import type { TimelineRequest } from '../types.js';
 
@@ -74,10 +74,7 @@ export function buildTimelineSql(source: TimelineSource, req: TimelineRequest): 
     terms.push(validAt('e', asOf, params));
     if (filter.includeRetracted !== true) terms.push(`e.status = 'ACTIVE'`);
     const { lower, upper } = sortKeyRange(filter.from, filter.to);
-    if (lower !== undefined) {
-      terms.push('e.sort_key >= ?');
-      params.push(lower);
-    }
+    if (lower !== undefined) terms.push(overlapsFromTerm('e.sort_key', lower, params));
     if (upper !== undefined) {
       terms.push('e.sort_key <= ?');
       params.push(upper);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Socket, createServer, type Server as TcpServer } from 'node:net';
 import {
   Metadata,
   Server,
@@ -67,6 +68,8 @@ export class KurrentWireNode {
   /** calls in progress on this node (reads, subscriptions, appends): a read nobody cancels stays here */
   openCalls = 0;
   private readonly server: Server;
+  private relay: TcpServer | undefined;
+  private readonly sockets = new Set<Socket>();
 
   constructor(
     private readonly cluster: KurrentWireCluster,
@@ -107,17 +110,48 @@ export class KurrentWireNode {
     });
   }
 
+  /**
+   * Binds the gRPC server on a private port behind a TCP relay on the advertised one: killing the node
+   * resets every client connection at the TCP level, as the death of the server process does (a gRPC
+   * shutdown would instead end each call politely with CANCELLED).
+   */
   async listen(): Promise<void> {
-    this.port = await new Promise<number>((resolve, reject) =>
+    const inner = await new Promise<number>((resolve, reject) =>
       this.server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) =>
         error ? reject(error) : resolve(port),
       ),
     );
+    this.relay = createServer((client) => {
+      const upstream = new Socket();
+      this.sockets.add(client).add(upstream);
+      client.setNoDelay(true); // a relay must not add Nagle's delay to HTTP/2's small frames
+      upstream.setNoDelay(true);
+      const forget = (): void => {
+        this.sockets.delete(client);
+        this.sockets.delete(upstream);
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', forget).on('close', forget);
+      upstream.on('error', forget).on('close', forget);
+      upstream.connect(inner, '127.0.0.1', () => client.pipe(upstream).pipe(client));
+    });
+    const relay = this.relay;
+    this.port = await new Promise<number>((resolve, reject) => {
+      relay.once('error', reject);
+      relay.listen(0, '127.0.0.1', () => {
+        const address = relay.address();
+        resolve(typeof address === 'object' && address !== null ? address.port : 0);
+      });
+    });
   }
 
-  /** Stops at once, as a process killed: every open call and connection ends with an error on the client. */
+  /** Stops at once, as a killed process: every connection is reset, every open call ends on the client. */
   kill(): void {
     this.state = 'dead';
+    this.relay?.close();
+    for (const socket of this.sockets) socket.resetAndDestroy();
+    this.sockets.clear();
     this.server.forceShutdown();
   }
 
