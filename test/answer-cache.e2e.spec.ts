@@ -174,6 +174,14 @@ describe('answers cached by log position', () => {
     await post(asOf);
     expect((await post(asOf)).headers['cache-control']).toBe('no-store');
 
+    // an answer built from the request's Host is never kept (it would hand one client's host to the next)
+    const embed = '{ stories(first: 1) { edges { node { embedHtml } } } }';
+    await post(embed);
+    const embedAgain = await post(embed);
+    expect(embedAgain.body).toMatch(/^{"data":{"stories"/);
+    expect(embedAgain.headers['x-communique-cache']).toBeUndefined();
+    expect(embedAgain.headers['cache-control']).toBe('no-store');
+
     const bad = await post(TIMELINE, { country: 'not a country' });
     expect(bad.body).toContain('errors');
     expect(bad.headers['cache-control']).toBe('no-store');

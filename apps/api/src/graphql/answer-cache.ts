@@ -29,6 +29,10 @@ export const UNCACHED_FIELDS: ReadonlySet<string> = new Set([
   'Query.events',
   'Query.projections',
   'Statement.history',
+  // reads the statement's stream in the log
+  'StoryItem.changes',
+  // built from the request's Host header: kept, it would hand one client's host to every other
+  'Story.embedHtml',
 ]);
 export const UNCACHED_ARGUMENTS: ReadonlySet<string> = new Set(['asOf']);
 
