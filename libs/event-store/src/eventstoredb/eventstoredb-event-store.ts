@@ -1,4 +1,5 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import {
   BACKWARDS,
   END,
@@ -389,15 +390,14 @@ export class EventStoreDbEventStore extends EventStore {
     let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
     assertCount('maxCount', remaining);
     let from: ReadPosition = after === 0n ? START : toClientPosition(after);
+    let pageSize = firstPageSize(this.options.pageSize);
     while (remaining > 0) {
+      // never ask for more than is wanted: a page read to its end needs no cancel (see `cancelling`)
+      const requested = Math.min(pageSize, remaining);
       let received = 0;
       let lastRaw: ClientPosition | undefined;
-      const page = this.client.readAll({
-        fromPosition: from,
-        maxCount: this.options.pageSize,
-        direction: FORWARDS,
-      });
-      for await (const resolved of cancelling(page)) {
+      const page = this.client.readAll({ fromPosition: from, maxCount: requested, direction: FORWARDS });
+      for await (const resolved of cancelling(page, requested)) {
         received += 1;
         if (resolved.event === undefined) continue;
         lastRaw = resolved.event.position;
@@ -405,10 +405,11 @@ export class EventStoreDbEventStore extends EventStore {
         if (event === undefined || event.position <= after) continue;
         after = event.position;
         yield event;
-        if (--remaining === 0) return; // leaves the page early: `cancelling` cancels it
+        remaining -= 1;
       }
-      if (received < this.options.pageSize || lastRaw === undefined) return;
+      if (received < requested || lastRaw === undefined || remaining === 0) return;
       from = lastRaw; // inclusive: the event there is dropped above as already seen
+      pageSize = Math.min(pageSize * 4, this.options.pageSize);
     }
   }
 
@@ -434,23 +435,29 @@ export class EventStoreDbEventStore extends EventStore {
   override async headPosition(): Promise<Position> {
     this.assertOpen();
     let from: ReadPosition = END;
+    let pageSize = 1; // the last event is nearly always this store's: one event, read to its end
     for (;;) {
       let received = 0;
       let lastRaw: ClientPosition | undefined;
-      const page = this.client.readAll({
-        fromPosition: from,
-        maxCount: this.options.pageSize,
-        direction: BACKWARDS,
-      });
-      for await (const resolved of cancelling(page)) {
+      let found: Position | undefined;
+      const page = this.client.readAll({ fromPosition: from, maxCount: pageSize, direction: BACKWARDS });
+      for await (const resolved of cancelling(page, pageSize)) {
         received += 1;
         if (resolved.event === undefined) continue;
         lastRaw = resolved.event.position;
         const event = this.fromAll(resolved.event);
-        if (event !== undefined) return event.position;
+        if (event !== undefined) {
+          found = event.position;
+          break;
+        }
       }
-      if (received < this.options.pageSize || lastRaw === undefined) return 0n;
+      if (found !== undefined) return found;
+      if (received < pageSize || lastRaw === undefined) return 0n;
       from = lastRaw; // backwards from an event's position reads the events before it
+      pageSize = Math.min(
+        Math.max(pageSize * 4, firstPageSize(this.options.pageSize)),
+        this.options.pageSize,
+      );
     }
   }
 
@@ -670,13 +677,29 @@ export class EventStoreDbEventStore extends EventStore {
   }
 }
 
+/** Pages up to this many events are drained, not cancelled, when their reader stops early. */
+const DRAIN_AT_MOST = 64;
+
+/** The first page of a read: small, so that a reader who stops after a few events leaves a page to drain. */
+function firstPageSize(pageSize: number): number {
+  return Math.min(pageSize, DRAIN_AT_MOST / 2);
+}
+
 /**
- * The client's read, ended properly: when the consumer stops before the end (a `break`, a `return`, an
- * error), the read is cancelled, which closes its gRPC call. Leaving a `for await` over the client's read
- * only destroys the client's own Transform stream: the gRPC call under it stays open (holding one of the
- * connection's HTTP/2 streams) and stays in the client's `disposableStreams` set until `dispose()`.
+ * The client's read, ended properly when the consumer stops before the end (a `break`, a `return`, an
+ * error). Leaving a `for await` over the client's read only destroys the client's own Transform stream: the
+ * gRPC call under it stays open (holding one of the connection's HTTP/2 streams) and stays in the client's
+ * `disposableStreams` set until `dispose()`. A read of at most `DRAIN_AT_MOST` events (`requested`) is read
+ * to its end and the rest dropped: the call ends as any finished call does. A larger or unbounded read is
+ * cancelled, which sends an HTTP/2 RST_STREAM; a cancel per call would be a reset storm on a busy
+ * connection, and servers cut connections that reset streams too fast (HTTP/2 "rapid reset" limits: nghttp2
+ * ends the session with INTERNAL_ERROR, Kestrel with ENHANCE_YOUR_CALM), so hot paths ask for small pages
+ * that end by themselves.
  */
-async function* cancelling<T>(read: ClientRead<T>): AsyncGenerator<T> {
+async function* cancelling<T>(
+  read: ClientRead<T>,
+  requested: number = Number.POSITIVE_INFINITY,
+): AsyncGenerator<T> {
   let finished = false;
   const readable = read as ClientRead<T> & Partial<Readable>;
   const items = readable.iterator ? readable.iterator({ destroyOnReturn: false }) : read;
@@ -685,10 +708,30 @@ async function* cancelling<T>(read: ClientRead<T>): AsyncGenerator<T> {
     finished = true;
   } finally {
     if (!finished) {
-      await read.cancel().catch(() => undefined);
-      readable.on?.('error', () => undefined);
-      readable.resume?.(); // read what the server already sent to its end, so the client lets the call go
+      if (requested <= DRAIN_AT_MOST) {
+        await drain(read);
+      } else {
+        await read.cancel().catch(() => undefined);
+        readable.on?.('error', () => undefined);
+        readable.resume?.(); // read what the server already sent to its end, so the client lets the call go
+      }
     }
+  }
+}
+
+/**
+ * Reads the rest of a small page and drops it. The stream itself is resumed (the iterator the reader left is
+ * finished and yields nothing more); an error on the way ends the call as its end would, and the reader
+ * already has its answer, so it is not the reader's error.
+ */
+async function drain<T>(read: ClientRead<T>): Promise<void> {
+  if (read instanceof Readable) {
+    read.resume();
+    await finished(read).catch(() => undefined);
+    return;
+  }
+  for await (const _item of read) {
+    // dropped: the reader has what it wanted
   }
 }
 
