@@ -1,39 +1,77 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import type { AllStreamResolvedEvent, ReadPosition } from '@eventstore/db-client';
+import { BACKWARDS, EventStoreDBClient } from '@eventstore/db-client';
 import type { FastifyInstance } from 'fastify';
-import { EventStore, EventStoreDbEventStore, type ClientRead } from '#event-store';
-import { FakeEventStoreDbClient } from '#event-store/testing';
+import {
+  EventStore,
+  EventStoreDbEventStore,
+  type ClientRead,
+  type EventStoreDbClientApi,
+} from '#event-store';
+import { KurrentWireCluster } from '#event-store/testing';
 import { loadConfig } from '#runtime';
 import { AppModule } from '../apps/api/src/app.module.js';
 import { statementInput } from './support/api.js';
 import { eventually } from './support/server-process.js';
 
-/** The faked cluster, counting what is read from `$all` (the reads a scan of the log would make). */
-class CountingCluster extends FakeEventStoreDbClient {
+/**
+ * Counts what the stores it makes read from `$all` (the reads a scan of the log would make): each store has
+ * its own real client on the wire-level test server, whose reads are counted as the adapter iterates them.
+ */
+class ReadCounter {
   forwardReads = 0;
   backwardReads = 0;
   eventsRead = 0;
 
-  override readAll(
-    options: { fromPosition?: ReadPosition; maxCount?: number; direction?: string } = {},
-  ): ClientRead<AllStreamResolvedEvent> {
-    if (options.direction === 'backwards') this.backwardReads += 1;
-    else this.forwardReads += 1;
-    const read = super.readAll(options);
-    return Object.assign(this.counted(read), { cancel: () => read.cancel() });
+  constructor(private readonly connectionString: string) {}
+
+  client(): EventStoreDbClientApi {
+    const real = EventStoreDBClient.connectionString(this.connectionString);
+    const client: EventStoreDbClientApi = {
+      appendToStream: (stream, events, options) => real.appendToStream(stream, events, options),
+      readStream: (stream, options) => real.readStream(stream, options),
+      readAll: (options) => {
+        if (options.direction === BACKWARDS) this.backwardReads += 1;
+        else this.forwardReads += 1;
+        return this.counted(real.readAll(options));
+      },
+      subscribeToAll: (options) => real.subscribeToAll(options),
+      dispose: () => real.dispose(),
+    };
+    return client;
   }
 
-  private async *counted(
-    events: AsyncIterable<AllStreamResolvedEvent>,
-  ): AsyncIterable<AllStreamResolvedEvent> {
-    for await (const event of events) {
-      this.eventsRead += 1;
-      yield event;
+  /**
+   * `read` itself, each event its iterators hand out counted (the adapter's use of it otherwise unchanged:
+   * it iterates the client's stream with `iterator({ destroyOnReturn: false })`, others with `for await`)
+   */
+  private counted<T>(read: ClientRead<T>): ClientRead<T> {
+    const count = (inner: AsyncIterator<T>): AsyncIterableIterator<T> => {
+      const outer: AsyncIterableIterator<T> = {
+        next: async () => {
+          const result = await inner.next();
+          if (result.done !== true) this.eventsRead += 1;
+          return result;
+        },
+        return: async (value?: unknown) =>
+          inner.return ? inner.return(value) : { done: true as const, value: undefined },
+        [Symbol.asyncIterator]: () => outer,
+      };
+      return outer;
+    };
+    const iterate = read[Symbol.asyncIterator].bind(read);
+    read[Symbol.asyncIterator] = () => count(iterate());
+    const readable = read as ClientRead<T> & Partial<Pick<Readable, 'iterator'>>;
+    const iterator = readable.iterator?.bind(readable);
+    if (iterator) {
+      readable.iterator = (options?: { destroyOnReturn?: boolean }) =>
+        count(iterator(options) as AsyncIterator<T>) as unknown as ReturnType<Readable['iterator']>;
     }
+    return read;
   }
 
   resetCounts(): void {
@@ -46,31 +84,38 @@ class CountingCluster extends FakeEventStoreDbClient {
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /*
- * `asOf: DateTime` on EventStoreDB (client faked at its public API): the moment becomes a log position through
+ * `asOf: DateTime` on EventStoreDB (the real client over the wire-level test server): the moment becomes a log position through
  * the read model's as-of index, which the projection keeps; the log is not read for it.
  */
 describe('asOf queries on EventStoreDB read the as-of index, not the log', () => {
   let dir: string;
+  let wire: KurrentWireCluster;
   const apps: NestFastifyApplication[] = [];
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'communique-as-of-index-'));
+    wire = await KurrentWireCluster.start();
   });
   afterEach(async () => {
     for (const app of apps.splice(0)) await app.close();
+    await wire.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function start(cluster: FakeEventStoreDbClient, name = 'a') {
+  /** the events of this service in the server's log (its own `$` records left out) */
+  const logSizeOf = (cluster: KurrentWireCluster): number =>
+    cluster.log.records.filter((record) => !record.stream.startsWith('$')).length;
+
+  async function start(cluster: ReadCounter, name = 'a') {
     const config = loadConfig({
       EVENT_STORE: 'eventstoredb',
-      EVENTSTORE_CONNECTION_STRING: 'esdb://kurrentdb1:2113?tls=false',
+      EVENTSTORE_CONNECTION_STRING: wire.connectionString,
       COMMUNIQUE_DEMO: 'false',
       COMMUNIQUE_DATA_DIR: dir,
       COMMUNIQUE_READ_MODEL_FILE: join(dir, `${name}.db`),
     });
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
       .overrideProvider(EventStore)
-      .useValue(new EventStoreDbEventStore(cluster, { initialRetryDelayMs: 5, maxRetryDelayMs: 50 }))
+      .useValue(new EventStoreDbEventStore(cluster.client(), { initialRetryDelayMs: 5, maxRetryDelayMs: 50 }))
       .compile();
     const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), {
       logger: false,
@@ -104,7 +149,7 @@ describe('asOf queries on EventStoreDB read the as-of index, not the log', () =>
   };
 
   it('answers statement and timelines as of a moment with no read of the log, and the same as before', async () => {
-    const cluster = new CountingCluster();
+    const cluster = new ReadCounter(wire.connectionString);
     const gql = await start(cluster);
     const before = new Date(Date.now() - 60_000).toISOString();
     const first = await gql<{ recordStatement: { statement: { id: string } } }>(RECORD, {
@@ -117,7 +162,7 @@ describe('asOf queries on EventStoreDB read the as-of index, not the log', () =>
     await pause(5);
     await gql(CORRECT, { id, input: { text: 'corrected words', reason: 'typo' } });
     await gql(RECORD, { input: statementInput({ text: 'later words' }) });
-    const logSize = cluster.log.length;
+    const logSize = logSizeOf(wire);
     expect(logSize).toBe(23);
 
     cluster.resetCounts();
@@ -144,16 +189,20 @@ describe('asOf queries on EventStoreDB read the as-of index, not the log', () =>
 
     // the counter sees a scan of the log when there is one
     cluster.resetCounts();
-    const store = new EventStoreDbEventStore(cluster);
+    const store = new EventStoreDbEventStore(cluster.client());
     let scanned = 0;
-    for await (const _event of store.readAll()) scanned += 1;
+    try {
+      for await (const _event of store.readAll()) scanned += 1;
+    } finally {
+      await store.close();
+    }
     expect(scanned).toBe(logSize);
     expect(cluster.forwardReads).toBeGreaterThan(0);
     expect(cluster.eventsRead).toBeGreaterThanOrEqual(logSize);
   });
 
   it('a moment after what a replica has applied reads as of the log head; a malformed moment is refused', async () => {
-    const cluster = new CountingCluster();
+    const cluster = new ReadCounter(wire.connectionString);
     const a = await start(cluster, 'a');
     const b = await start(cluster, 'b');
     const written = await b<{ recordStatement: { statement: { id: string } } }>(RECORD, {

@@ -15,51 +15,63 @@ import {
   eventStoreDbEnvironment,
   eventStoreDbStore,
   runCommunique,
-  sharedClient,
 } from '../apps/cli/src/testing/in-process-cli.js';
 import { openEventStore, type CliEnvironment } from '../apps/cli/src/stores.js';
-import { FakeEventStoreDbClient } from '#event-store/testing';
+import { KurrentWireCluster, type LogRecord } from '#event-store/testing';
 import { statementInput } from './support/api.js';
 import { eventually } from './support/server-process.js';
 
 /*
  * `audit verify`, `events export` -> `events import`, `rebuild` and the lag on EVENT_STORE=eventstoredb,
  * end to end: the verbs run as `communique` runs them (same program, same output), in this process, with
- * the EventStoreDB adapter over a faked client (which lets a test change what is "stored"), and over a real
- * server too when EVENTSTORE_CONNECTION_STRING is set (each test on a fresh stream prefix).
+ * the EventStoreDB adapter over the real client and real gRPC: against the wire-level test server (whose log
+ * a test can change, as someone with access to the server's files could), and against a real server too when
+ * EVENTSTORE_CONNECTION_STRING is set (each test on a fresh stream prefix).
  */
 
-/** One EventStoreDB log for a test: a faked cluster, or a fresh stream prefix on a real server. */
+/** One EventStoreDB log for a test: a wire-level test server, or a fresh stream prefix on a real server. */
 interface Log {
+  /** the connection string the processes of the test are configured with */
+  connectionString: string;
   /** a new client on this log (each store disposes of its own) */
   client(): EventStoreDbClientApi;
-  /** the prefix streams carry on the server ('' on the fake) */
+  /** the prefix streams carry on the server ('' on the test server) */
   prefix: string;
-  /** the faked cluster, when it is one */
-  fake?: FakeEventStoreDbClient;
+  /** the test server, when it is one */
+  wire?: KurrentWireCluster;
 }
 
 const connectionString = process.env.EVENTSTORE_CONNECTION_STRING;
-const backends: [string, () => Log][] = [
+/** the test servers started by the running test, stopped after it */
+const clusters: KurrentWireCluster[] = [];
+const backends: [string, () => Promise<Log>][] = [
   [
-    'faked client',
-    () => {
-      const fake = new FakeEventStoreDbClient();
-      return { client: () => sharedClient(fake), prefix: '', fake };
+    'wire-level test server',
+    async () => {
+      const wire = await KurrentWireCluster.start();
+      clusters.push(wire);
+      const url = wire.connectionString;
+      return {
+        connectionString: url,
+        client: () => EventStoreDBClient.connectionString(url),
+        prefix: '',
+        wire,
+      };
     },
   ],
 ];
 if (connectionString) {
   backends.push([
     'server',
-    () => ({
+    async () => ({
+      connectionString,
       client: () => EventStoreDBClient.connectionString(connectionString),
       prefix: `cli-e2e-${randomUUID()}/`,
     }),
   ]);
 } else {
   console.log(
-    'EventStoreDB CLI suites run over the faked client only: EVENTSTORE_CONNECTION_STRING is not set ' +
+    'EventStoreDB CLI suites run over the wire-level test server only: EVENTSTORE_CONNECTION_STRING is not set ' +
       '(set it, e.g. esdb://localhost:2113?tls=false, to run them against a server as well)',
   );
 }
@@ -71,6 +83,17 @@ const CORRECT = `mutation($id: ID!, $input: CorrectStatementInput!) {
 const TIMELINE = `query($min: Position) { countryTimeline(country: "TR", minPosition: $min) { totalCount } }`;
 const PROJECTIONS = `{ projections { checkpoint head lag lagCapped } }`;
 
+/** The records of this service in a test server's log (the server's own `$` records left out), in log order. */
+const serviceRecords = (wire: KurrentWireCluster): LogRecord[] =>
+  wire.log.records.filter((record) => !record.stream.startsWith('$'));
+
+/** Changes the statement text in the data of `record`, as an edit of the server's files would. */
+const setText = (record: LogRecord, text: string): void => {
+  const data = JSON.parse(Buffer.from(record.data).toString('utf8')) as { text: string };
+  data.text = text;
+  record.data = new Uint8Array(Buffer.from(JSON.stringify(data), 'utf8'));
+};
+
 const line = (output: string, label: string): string | undefined =>
   output
     .split('\n')
@@ -81,18 +104,22 @@ describe.each(backends)('communique on EventStoreDB (%s)', (_name, makeLog) => {
   let dir: string;
   let log: Log;
   const apps: NestFastifyApplication[] = [];
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'communique-esdb-cli-'));
-    log = makeLog();
+    log = await makeLog();
   });
   afterEach(async () => {
     for (const app of apps.splice(0)) await app.close();
+    for (const cluster of clusters.splice(0)) await cluster.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   const storeOn = (target: Log): EventStore => eventStoreDbStore(target.client(), target.prefix);
   const environment = (target: Log = log, env: Record<string, string> = {}): CliEnvironment =>
-    eventStoreDbEnvironment({ COMMUNIQUE_DATA_DIR: dir, ...env }, () => storeOn(target));
+    eventStoreDbEnvironment(
+      { COMMUNIQUE_DATA_DIR: dir, EVENTSTORE_CONNECTION_STRING: target.connectionString, ...env },
+      () => storeOn(target),
+    );
   const communique = (args: string[], target?: Log, env?: Record<string, string>) =>
     runCommunique(args, environment(target, env));
 
@@ -100,7 +127,7 @@ describe.each(backends)('communique on EventStoreDB (%s)', (_name, makeLog) => {
   const api = async (readModel = 'read-model.db', env: Record<string, string> = {}) => {
     const config = loadConfig({
       EVENT_STORE: 'eventstoredb',
-      EVENTSTORE_CONNECTION_STRING: 'esdb://kurrentdb1:2113?tls=false',
+      EVENTSTORE_CONNECTION_STRING: log.connectionString,
       COMMUNIQUE_DEMO: 'false',
       COMMUNIQUE_LOG: 'silent',
       COMMUNIQUE_DATA_DIR: dir,
@@ -170,8 +197,8 @@ describe.each(backends)('communique on EventStoreDB (%s)', (_name, makeLog) => {
 
     it('names the first broken event when a stored event was changed or removed', async () => {
       await seed(await api());
-      const fake = log.fake;
-      if (fake === undefined) {
+      const wire = log.wire;
+      if (wire === undefined) {
         // a server is append-only: forge an event with a hash that does not match its content
         const raw = EventStoreDBClient.connectionString(connectionString ?? '');
         try {
@@ -191,13 +218,12 @@ describe.each(backends)('communique on EventStoreDB (%s)', (_name, makeLog) => {
         expect(result.stderr).toMatch(/FAILED: broken at position \d+: stream statement-forged, revision 0/);
         return;
       }
-      const positionOf = (index: number) => fake.log[index].position.commit;
+      // the index in the server's log of the service's `n`th event
+      const at = (n: number): number => wire.log.records.indexOf(serviceRecords(wire)[n]);
 
       // the text of the second statement's first event, changed in place
-      const changed = positionOf(1);
-      fake.tamper(1, (event) => {
-        (event.data as { text: string }).text = 'Statement 9.';
-      });
+      const changed = serviceRecords(wire)[1].position;
+      wire.log.tamper(at(1), (record) => setText(record, 'Statement 9.'));
       let result = await communique(['audit', 'verify']);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`FAILED: broken at position ${changed}: stream statement-`);
@@ -205,16 +231,14 @@ describe.each(backends)('communique on EventStoreDB (%s)', (_name, makeLog) => {
       expect(line(result.stdout, 'events')).toBe('5'); // the count and root still cover the whole log
 
       // restored, the log verifies again; then the first event of the corrected statement's stream goes
-      fake.tamper(1, (event) => {
-        (event.data as { text: string }).text = 'Statement two.';
-      });
+      wire.log.tamper(at(1), (record) => setText(record, 'Statement two.'));
       expect((await communique(['audit', 'verify'])).code).toBe(0);
-      const stream = fake.log[1].streamId;
-      fake.tamper(1, () => 'delete');
+      const stream = serviceRecords(wire)[1].stream;
+      wire.log.tamper(at(1), () => 'delete');
       result = await communique(['audit', 'verify']);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(
-        `stream ${stream}, revision 1 (event ${fake.log[3].id}): stream revision 1 where 0 was expected`,
+        `stream ${stream}, revision 1 (event ${serviceRecords(wire)[3].id}): stream revision 1 where 0 was expected`,
       );
     });
   });
@@ -232,7 +256,7 @@ describe.each(backends)('communique on EventStoreDB (%s)', (_name, makeLog) => {
       const root = merkleRoot(await hashes());
 
       // into another EventStoreDB log (new positions, same order)
-      const other = makeLog();
+      const other = await makeLog();
       const imported = await communique(['events', 'import', backup], other);
       expect(imported.stderr).toBe('');
       expect(imported.code).toBe(0);
@@ -273,7 +297,7 @@ describe.each(backends)('communique on EventStoreDB (%s)', (_name, makeLog) => {
         changed,
         [lines[0], lines[1].replace('Statement two.', 'Statement 2.'), ...lines.slice(2)].join('\n'),
       );
-      const other = makeLog();
+      const other = await makeLog();
       const refused = await communique(['events', 'import', changed], other);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain('line 2: broken at position');

@@ -7,6 +7,7 @@ import { createHash, createPublicKey, verify as verifySignature, randomUUID } fr
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EventStoreDBClient } from '@eventstore/db-client';
 import Database from 'better-sqlite3';
 import {
   SqliteEventStore,
@@ -18,7 +19,7 @@ import {
   type StreamWrite,
 } from '#event-store';
 import { EventStoreDbEventStore } from '#event-store';
-import { FakeEventStoreDbClient, InMemoryEventStore } from '#event-store/testing';
+import { InMemoryEventStore, KurrentWireCluster } from '#event-store/testing';
 
 // ---------------------------------------------------------------- the independent verifier (RFC text only)
 const H = (...parts: Buffer[]): Buffer => {
@@ -198,7 +199,7 @@ async function eventHashes(store: EventStore): Promise<{ id: string; position: b
 describe.each([
   ['SQLite', 3000],
   ['the in-memory double', 700],
-  ['the EventStoreDB adapter (faked client, commit positions far from leaf indexes)', 500],
+  ['the EventStoreDB adapter (real client over the wire-level server, positions far from leaf indexes)', 500],
 ])('the verifiable log on %s, checked by a verifier written from the RFCs alone', (adapter, count) => {
   let dir: string;
   let store: EventStore;
@@ -206,6 +207,7 @@ describe.each([
   let log: VerifiableLog;
   let publicKeyPem: string;
   let leaves: { id: string; position: bigint; hash: Buffer }[];
+  let wire: KurrentWireCluster | undefined;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'communique-vlog-'));
@@ -214,7 +216,11 @@ describe.each([
         ? SqliteEventStore.open(join(dir, 'events.db'))
         : adapter === 'the in-memory double'
           ? new InMemoryEventStore()
-          : new EventStoreDbEventStore(new FakeEventStoreDbClient({ startOffset: 10n ** 12n }));
+          : new EventStoreDbEventStore(
+              EventStoreDBClient.connectionString(
+                (wire = await KurrentWireCluster.start({ firstPosition: 10n ** 12n })).connectionString,
+              ),
+            );
     await fill(store, count);
     tree = TreeFile.open(join(dir, 'log-tree.db'));
     const key = createLogKey();
@@ -225,6 +231,7 @@ describe.each([
   afterAll(async () => {
     tree.close();
     await store.close();
+    await wire?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

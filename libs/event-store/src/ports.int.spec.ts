@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EventStoreDBClient } from '@eventstore/db-client';
 import { verifyLog, type StoredEvent } from './audit.js';
 import {
   EventStore,
@@ -10,7 +11,7 @@ import {
   type ReadAllOptions,
 } from './event-store.js';
 import { EventStoreDbEventStore } from './eventstoredb/eventstoredb-event-store.js';
-import { FakeEventStoreDbClient } from './testing/fake-eventstoredb-client.js';
+import { KurrentWireCluster, type LogRecord } from './testing/kurrent-wire-server/index.js';
 import { computeChainHash } from './hash-chain.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
 import { collect, event, nextWithin } from './testing/index.js';
@@ -23,7 +24,7 @@ import { UpcasterRegistry } from './upcasting.js';
  * upcasting wrapper, and where an as-of instant is looked up.
  */
 
-/** An EventStoreDB store over a fresh faked cluster, counting its `readAll` calls. */
+/** An EventStoreDB store (the real client) on a fresh wire-level test server, counting its `readAll` calls. */
 class CountingEventStoreDb extends EventStoreDbEventStore {
   readAllCalls = 0;
   override readAll(options?: ReadAllOptions) {
@@ -32,7 +33,22 @@ class CountingEventStoreDb extends EventStoreDbEventStore {
   }
 }
 
-const esdb = (client = new FakeEventStoreDbClient()) => new CountingEventStoreDb(client, { pageSize: 3 });
+const esdb = (wire: KurrentWireCluster) =>
+  new CountingEventStoreDb(EventStoreDBClient.connectionString(wire.connectionString), { pageSize: 3 });
+
+/** Changes the JSON data of the service's `n`th event in the server's log, as an edit of its files would. */
+function tamperData(
+  wire: KurrentWireCluster,
+  n: number,
+  change: (data: Record<string, unknown>) => void,
+): void {
+  const own = wire.log.records.filter((record) => !record.stream.startsWith('$'));
+  wire.log.tamper(wire.log.records.indexOf(own[n]), (record: LogRecord) => {
+    const data = JSON.parse(Buffer.from(record.data).toString('utf8')) as Record<string, unknown>;
+    change(data);
+    record.data = new Uint8Array(Buffer.from(JSON.stringify(data), 'utf8'));
+  });
+}
 
 /** Seven events in three streams, interleaved in global order. */
 async function seed(store: EventStore): Promise<void> {
@@ -59,8 +75,13 @@ describe('the port on each adapter', () => {
     stores.push(store);
     return store;
   };
-  const onFake = (client?: FakeEventStoreDbClient) => {
-    const store = esdb(client);
+  const clusters: KurrentWireCluster[] = [];
+  /** an EventStoreDB store on its own wire-level test server (`wire`: the server of the last one made) */
+  let wire: KurrentWireCluster;
+  const onWire = async () => {
+    wire = await KurrentWireCluster.start();
+    clusters.push(wire);
+    const store = esdb(wire);
     stores.push(store);
     return store;
   };
@@ -69,12 +90,13 @@ describe('the port on each adapter', () => {
   });
   afterEach(async () => {
     for (const store of stores.splice(0)) await store.close();
+    for (const cluster of clusters.splice(0)) await cluster.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   describe('readStored', () => {
     it('on EventStoreDB: canonical texts and stored hashes in $all order, the global chain computed from it', async () => {
-      const store = onFake();
+      const store = await onWire();
       await seed(store);
       const stored = await collect(store.readStored());
       const read = await collect(store.readAll());
@@ -97,11 +119,10 @@ describe('the port on each adapter', () => {
     });
 
     it('on EventStoreDB: a stored event changed behind the store no longer matches its hash', async () => {
-      const client = new FakeEventStoreDbClient();
-      const store = onFake(client);
+      const store = await onWire();
       await seed(store);
-      client.tamper(2, (e) => {
-        (e.data as { revision: number }).revision = 7;
+      tamperData(wire, 2, (data) => {
+        data.revision = 7;
       });
       const report = await verifyLog(store.readStored());
       expect(report.broken).toMatchObject({ stream: 'a', revision: 1 });
@@ -110,7 +131,7 @@ describe('the port on each adapter', () => {
 
     it('is the same log on SQLite and on EventStoreDB for the same appends, up to positions', async () => {
       const a = sqlite();
-      const b = onFake();
+      const b = await onWire();
       await seed(a);
       for await (const event of a.readStored()) await b.importStored([event]);
       const [left, right] = [await collect(a.readStored()), await collect(b.readStored())];
@@ -122,7 +143,7 @@ describe('the port on each adapter', () => {
 
   describe('importStored', () => {
     it('EventStoreDB -> SQLite keeps the gapped positions and the chain; counts stay events', async () => {
-      const source = onFake();
+      const source = await onWire();
       await seed(source);
       const exported = await collect(source.readStored());
       const target = sqlite();
@@ -143,7 +164,7 @@ describe('the port on each adapter', () => {
       const source = sqlite();
       await seed(source);
       const exported = await collect(source.readStored());
-      const target = onFake();
+      const target = await onWire();
       await target.importStored(exported.slice(0, 3));
       await target.importStored(exported.slice(3));
       const imported = await collect(target.readStored());
@@ -158,7 +179,7 @@ describe('the port on each adapter', () => {
       const source = sqlite();
       await seed(source);
       const exported = await collect(source.readStored());
-      const target = onFake();
+      const target = await onWire();
       const forged = { ...exported[0], data: exported[0].data.replace('"revision":0', '"revision":5') };
       await expect(target.importStored([forged])).rejects.toThrow(
         `event ${forged.id} (stream a, revision 0): its content does not match its hash`,
@@ -175,7 +196,7 @@ describe('the port on each adapter', () => {
 
   describe('countEventsAfter', () => {
     it('counts events (never bytes) on EventStoreDB, at most atMost, and refuses a bad bound', async () => {
-      const store = onFake();
+      const store = await onWire();
       await seed(store);
       const all = await collect(store.readAll());
       expect(await store.countEventsAfter()).toBe(7);
@@ -191,7 +212,7 @@ describe('the port on each adapter', () => {
 
   describe('streamRevisions', () => {
     it('answers the heads of the streams that exist, on SQLite and EventStoreDB; the default cannot tell', async () => {
-      for (const store of [sqlite(), onFake()]) {
+      for (const store of [sqlite(), await onWire()]) {
         await seed(store);
         expect(await store.streamRevisions(['a', 'c', 'missing', 'a'])).toEqual(
           new Map([
@@ -200,7 +221,7 @@ describe('the port on each adapter', () => {
           ]),
         );
       }
-      const wrapped = new UpcastingEventStore(onFake(), new UpcasterRegistry());
+      const wrapped = new UpcastingEventStore(await onWire(), new UpcasterRegistry());
       expect(await wrapped.streamRevisions([])).toEqual(new Map());
       const minimal = Object.create(EventStore.prototype) as EventStore;
       expect(await minimal.streamRevisions(['a'])).toBeUndefined();
@@ -219,7 +240,7 @@ describe('the port on each adapter', () => {
     };
 
     it('lifts old events on EventStoreDB reads and subscriptions; readStored stays as stored', async () => {
-      const inner = onFake();
+      const inner = await onWire();
       const store = new UpcastingEventStore(inner, registry());
       await store.appendToStream('s', [old(), event('Noted', { text: 'new' })], {
         expectedRevision: 'no_stream',
@@ -240,11 +261,10 @@ describe('the port on each adapter', () => {
     });
 
     it('checks the stored hash before lifting: a changed old event is an error, not a laundered one', async () => {
-      const client = new FakeEventStoreDbClient();
-      const store = new UpcastingEventStore(onFake(client), registry());
+      const store = new UpcastingEventStore(await onWire(), registry());
       await store.appendToStream('s', [old()], { expectedRevision: 'no_stream' });
-      client.tamper(0, (e) => {
-        (e.data as { text: string }).text = 'forged';
+      tamperData(wire, 0, (data) => {
+        data.text = 'forged';
       });
       await expect(collect(store.readAll())).rejects.toThrow(/does not match its stored hash/);
     });
@@ -263,7 +283,7 @@ describe('the port on each adapter', () => {
     }
 
     it('asks the outside index on EventStoreDB (no log read), the store itself on SQLite', async () => {
-      const store = onFake();
+      const store = await onWire();
       await seed(store);
       const index = new FixedIndex(42n);
       store.readAllCalls = 0;

@@ -1,5 +1,6 @@
+import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
 import { EventStoreDbEventStore } from '#event-store';
-import { FakeEventStoreDbClient, collect, event } from '#event-store/testing';
+import { KurrentWireCluster, collect, event } from '#event-store/testing';
 import { MAX_OPERATION_NAMES, Metrics } from './metrics.js';
 
 describe('GraphQL operation label', () => {
@@ -25,22 +26,25 @@ describe('GraphQL operation label', () => {
 
 describe('skipped events', () => {
   it("counts the events the store skipped as not this service's, by kind, as the store counts them", async () => {
-    const client = new FakeEventStoreDbClient();
-    const store = new EventStoreDbEventStore(client);
+    // the real client over the wire-level test server
+    const wire = await KurrentWireCluster.start();
+    const client = EventStoreDBClient.connectionString(wire.connectionString);
+    const store = new EventStoreDbEventStore(EventStoreDBClient.connectionString(wire.connectionString));
     const metrics = new Metrics({ defaultMetrics: false });
     metrics.skippedEventsSource(() => store.skippedEvents());
     expect(await metrics.registry.metrics()).not.toMatch(/skipped_events_total\{/);
     await store.appendToStream('s', [event()], { expectedRevision: 'no_stream' });
+    // another application's events on the same server: JSON, but no hash
     for (let i = 0; i < 2; i++) {
-      client.appendNow('orders', [
-        { id: crypto.randomUUID(), contentType: 'application/json', type: 'X', data: {}, metadata: {} },
-      ]);
+      await client.appendToStream('orders', jsonEvent({ type: 'X', data: {}, metadata: {} }));
     }
+    await client.dispose();
     await collect(store.readAll());
     const text = await metrics.registry.metrics();
     expect(text).toContain('communique_event_store_skipped_events_total{kind="no-hash"} 2');
     // read again: the counter follows the store's count, never adds it twice
     expect(await metrics.registry.metrics()).toContain('skipped_events_total{kind="no-hash"} 2');
     await store.close();
+    await wire.close();
   });
 });

@@ -11,8 +11,8 @@ import type { CliEnvironment } from '../stores.js';
 
 /*
  * TEST SUPPORT (under testing/, so never built into dist/): runs `communique` verbs inside the test process,
- * with the event store a test chooses, e.g. the EventStoreDB adapter over a faked client that the test also
- * holds (to look at or tamper with what is stored). The process's own run (`main.ts`) is the same program
+ * with the event store a test chooses, e.g. the EventStoreDB adapter over the real client on a wire-level
+ * test server that the test also holds (to look at or tamper with what is stored). The process's own run (`main.ts`) is the same program
  * with the process environment.
  */
 
@@ -54,9 +54,9 @@ export async function runCommunique(args: string[], environment: CliEnvironment)
 
 /**
  * The environment of a process configured with `EVENT_STORE=eventstoredb` (and `env`), whose store is the
- * EventStoreDB adapter over `client` (a faked client, or a real one on a test prefix), wearing the statement
+ * EventStoreDB adapter over `client` (on the wire-level test server, or on a real server's test prefix), wearing the statement
  * upcasters as the store factory's does. Each verb opens its own store and closes it (which disposes of the
- * client's connection: a faked client keeps its log).
+ * client's connection; the server keeps its log).
  */
 export function eventStoreDbEnvironment(env: Record<string, string>, open: () => EventStore): CliEnvironment {
   return {
@@ -78,18 +78,4 @@ export function eventStoreDbStore(client: EventStoreDbClientApi, streamPrefix = 
     new EventStoreDbEventStore(client, { streamPrefix, initialRetryDelayMs: 5, maxRetryDelayMs: 50 }),
     statementUpcasters,
   );
-}
-
-/**
- * `client` for one store among several that share it (a faked cluster that an in-process API also uses):
- * closing that store does not dispose of the shared client.
- */
-export function sharedClient(client: EventStoreDbClientApi): EventStoreDbClientApi {
-  return {
-    appendToStream: (stream, events, options) => client.appendToStream(stream, events, options),
-    readStream: (stream, options) => client.readStream(stream, options),
-    readAll: (options) => client.readAll(options),
-    subscribeToAll: (options) => client.subscribeToAll(options),
-    dispose: async () => undefined,
-  };
 }

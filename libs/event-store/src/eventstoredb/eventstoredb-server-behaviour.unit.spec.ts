@@ -3,33 +3,89 @@ import {
   EventStoreDBClient,
   NotLeaderError,
   UnavailableError,
+  binaryEvent,
+  jsonEvent,
+  type AppendExpectedRevision,
+  type EventData,
+  type Filter,
   type JSONEventData,
+  type JSONType,
+  type ReadPosition,
 } from '@eventstore/db-client';
 import { collect, event, nextWithin } from '../testing/index.js';
-import { FakeEventStoreDbClient } from '../testing/fake-eventstoredb-client.js';
+import { KurrentWireCluster } from '../testing/kurrent-wire-server/index.js';
 import { NO_COMMIT_POSITION } from './client-mapping.js';
 import {
   EventStoreDbEventStore,
   adapterConnectionString,
+  type EventStoreDbClientApi,
   type SkippedEvent,
 } from './eventstoredb-event-store.js';
 
 /*
- * What a real server does that the adapter must live with, over the client-API fake, for what the wire tests
- * (eventstoredb-over-wire.int.spec.ts: cancelled reads, foreign events, soft delete and truncation, ids,
- * MaxAppendSize, a killed leader, throwOnAppendFailure=false) cannot show: what the adapter asks of the
- * client (the resubscription position, the one probe), an old server's positions, a `NotLeader` answer to
- * an append, a second failure. These go with the fake when its last user moves to the wire server.
+ * What a real server does that the adapter must live with, with the real client over the wire-level test
+ * server, beside the wire tests (eventstoredb-over-wire.int.spec.ts: cancelled reads, foreign events, soft
+ * delete and truncation, ids, MaxAppendSize, a killed leader, throwOnAppendFailure=false): what the adapter
+ * asks of the client (the resubscription position, the one probe), an old server's positions, a `NotLeader`
+ * or `Unavailable` answer to an append, a second failure.
+ *
+ * The client is the real one, seen through a `Tap` (below) that records what the adapter asks of it. One
+ * thing is a local stub: `failNextAppend` makes the client answer one append with a given error, before or
+ * after the server stored it. The wire server does kill a leader mid-append (eventstoredb-wire-failover
+ * .int.spec.ts), which the client reports as `Unavailable`; a `NotLeader` answer to an append that reached the
+ * leader, stored or not, is not something the server can be made to give, so these cases inject it.
  */
 
-const foreignJson = (data: unknown = { other: 'application' }, metadata: unknown = {}): JSONEventData =>
-  ({
-    id: crypto.randomUUID(),
-    contentType: 'application/json',
-    type: 'OrderPlaced',
-    data,
-    metadata,
-  }) as JSONEventData;
+/** The real client on the test server, recording what the adapter asks of it. */
+class Tap implements EventStoreDbClientApi {
+  readonly subscriptionRequests: { fromPosition: ReadPosition | undefined; filter: Filter | undefined }[] =
+    [];
+  emptyAppends = 0;
+  private failure: { error: Error; afterStoring: boolean } | undefined;
+
+  constructor(readonly real: EventStoreDBClient) {}
+
+  /** (local stub) the next append fails with `error`, before or after the server stores its events */
+  failNextAppend(error: Error, options: { afterStoring: boolean }): void {
+    this.failure = { error, afterStoring: options.afterStoring };
+  }
+
+  async appendToStream(
+    stream: string,
+    events: JSONEventData[],
+    options: { expectedRevision: AppendExpectedRevision },
+  ): ReturnType<EventStoreDbClientApi['appendToStream']> {
+    if (events.length === 0) this.emptyAppends += 1;
+    const failure = this.failure;
+    if (failure !== undefined && events.length > 0) {
+      this.failure = undefined;
+      if (!failure.afterStoring) throw failure.error;
+      await this.real.appendToStream(stream, events, options);
+      throw failure.error;
+    }
+    return this.real.appendToStream(stream, events, options);
+  }
+
+  readStream(...args: Parameters<EventStoreDbClientApi['readStream']>) {
+    return this.real.readStream(...args);
+  }
+
+  readAll(...args: Parameters<EventStoreDbClientApi['readAll']>) {
+    return this.real.readAll(...args);
+  }
+
+  subscribeToAll(options: Parameters<EventStoreDbClientApi['subscribeToAll']>[0]) {
+    this.subscriptionRequests.push({ fromPosition: options.fromPosition, filter: options.filter });
+    return this.real.subscribeToAll(options);
+  }
+
+  dispose(): Promise<void> {
+    return this.real.dispose();
+  }
+}
+
+const foreignJson = (data: JSONType = { other: 'application' }, metadata: JSONType = {}): JSONEventData =>
+  jsonEvent({ type: 'OrderPlaced', data, metadata });
 
 function notLeader(): NotLeaderError {
   const metadata = new Metadata();
@@ -41,12 +97,22 @@ function notLeader(): NotLeaderError {
 }
 
 describe('EventStoreDbEventStore against what a real server does', () => {
-  let client: FakeEventStoreDbClient;
+  let wire: KurrentWireCluster;
+  let client: Tap;
+  /** another application's client on the same server */
+  let other: EventStoreDBClient;
   let store: EventStoreDbEventStore;
   const skippedKinds: SkippedEvent[] = [];
-  beforeEach(() => {
+  /** the events of clients in the server's log (its own `$` records left out) */
+  const ownRecords = () => wire.log.records.filter((record) => !record.stream.startsWith('$'));
+  const appendNow = async (stream: string, events: EventData[]) => {
+    await other.appendToStream(stream, events);
+  };
+  beforeEach(async () => {
     skippedKinds.length = 0;
-    client = new FakeEventStoreDbClient();
+    wire = await KurrentWireCluster.start();
+    client = new Tap(EventStoreDBClient.connectionString(wire.connectionString));
+    other = EventStoreDBClient.connectionString(wire.connectionString);
     store = new EventStoreDbEventStore(client, {
       pageSize: 4,
       initialRetryDelayMs: 1,
@@ -55,7 +121,11 @@ describe('EventStoreDbEventStore against what a real server does', () => {
       onEventSkipped: (skipped) => skippedKinds.push(skipped),
     });
   });
-  afterEach(() => store.close());
+  afterEach(async () => {
+    await store.close();
+    await other.dispose();
+    await wire.close();
+  });
 
   describe("events that are not this service's", () => {
     it('are skipped by readAll, headPosition, countEventsAfter and subscriptions, counted by kind, and reported once per kind', async () => {
@@ -70,16 +140,14 @@ describe('EventStoreDbEventStore against what a real server does', () => {
       const subscription = prefixed.subscribeToAll();
       const live = subscription[Symbol.asyncIterator]();
       await prefixed.appendToStream('s', [event('A')], { expectedRevision: 'no_stream' });
-      client.ignoreFilters = true; // the subscription sees them too, as a server-side filter could let through
-      client.appendNow('orders-1', [foreignJson()]); // another application: outside the prefix
-      client.appendNow('news/x', [
-        { contentType: 'application/octet-stream', type: 'Blob', data: new Uint8Array([1, 2, 3]) },
-      ]);
-      client.appendNow('news/y', [foreignJson({ typed: 'in the admin UI' })]); // JSON, no hash
-      client.appendNow('news/z', [foreignJson(['an', 'array'], { hash: 'h' })]);
-      client.appendNow('$stats-127.0.0.1:2113', [foreignJson({}, {})]);
+      // (the server's filter lets news/ through: the subscription sees those, and the adapter skips them)
+      await appendNow('orders-1', [foreignJson()]); // another application: outside the prefix
+      await appendNow('news/x', [binaryEvent({ type: 'Blob', data: new Uint8Array([1, 2, 3]) })]);
+      await appendNow('news/y', [foreignJson({ typed: 'in the admin UI' })]); // JSON, no hash
+      await appendNow('news/z', [foreignJson(['an', 'array'], { hash: 'h' })]);
+      await appendNow('$stats-127.0.0.1:2113', [foreignJson({}, {})]);
       await prefixed.appendToStream('t', [event('B')], { expectedRevision: 'no_stream' });
-      client.appendNow('news/y', [foreignJson({ second: true })]);
+      await appendNow('news/y', [foreignJson({ second: true })]);
 
       const all = await collect(prefixed.readAll());
       expect(all.map((e) => e.type)).toEqual(['A', 'B']);
@@ -102,6 +170,13 @@ describe('EventStoreDbEventStore against what a real server does', () => {
     });
 
     it('a foreign event among the ones to deliver does not make the subscription resubscribe, and it resumes after it', async () => {
+      // three nodes: killing the leader drops the subscription (its connection is reset)
+      await store.close();
+      await other.dispose();
+      await wire.close();
+      wire = await KurrentWireCluster.start({ nodes: 3 });
+      client = new Tap(EventStoreDBClient.connectionString(wire.connectionString));
+      other = EventStoreDBClient.connectionString(wire.connectionString);
       const dropped: unknown[] = [];
       store = new EventStoreDbEventStore(client, {
         initialRetryDelayMs: 1,
@@ -109,7 +184,7 @@ describe('EventStoreDbEventStore against what a real server does', () => {
         onSubscriptionDropped: (error) => dropped.push(error),
       });
       await store.appendToStream('s', [event('A')], { expectedRevision: 'no_stream' });
-      client.appendNow('orders-1', [foreignJson()]);
+      await appendNow('orders-1', [foreignJson()]);
       const subscription = store.subscribeToAll();
       const events = subscription[Symbol.asyncIterator]();
       expect((await nextWithin(events)).type).toBe('A');
@@ -117,7 +192,7 @@ describe('EventStoreDbEventStore against what a real server does', () => {
       await store.appendToStream('t', [b], { expectedRevision: 'no_stream' });
       expect((await nextWithin(events)).id).toBe(b.id);
       expect(dropped).toEqual([]);
-      client.dropSubscriptions(new Error('connection reset'), 0);
+      wire.kill(); // the leader: the subscription is dropped, and the client finds the new leader
       const c = event('C');
       await store.appendToStream('u', [c], { expectedRevision: 'no_stream' });
       expect((await nextWithin(events)).id).toBe(c.id);
@@ -149,18 +224,19 @@ describe('EventStoreDbEventStore against what a real server does', () => {
   describe('streams whose events the server hides', () => {
     it('a new stream is probed once, with an empty append that writes nothing', async () => {
       await store.appendToStream('s', [event()], { expectedRevision: 'no_stream' });
-      expect(client.calls.emptyAppends).toBe(1);
+      expect(client.emptyAppends).toBe(1);
       await store.appendToStream('s', [event()], { expectedRevision: 0 });
-      expect(client.calls.emptyAppends).toBe(1);
-      expect(client.log).toHaveLength(2);
+      expect(client.emptyAppends).toBe(1);
+      expect(ownRecords()).toHaveLength(2);
     });
   });
 
   describe('server versions', () => {
     it('an event of this service read from its stream without a log position names the server version it needs', async () => {
       await store.appendToStream('s', [event()], { expectedRevision: 'no_stream' });
-      client.tamper(0, (e) => {
-        e.position = { commit: NO_COMMIT_POSITION, prepare: e.position.prepare };
+      // a server before 22.6 sends commit position -1 (as an unsigned 64-bit number) with stream reads
+      wire.log.tamper(wire.log.records.indexOf(ownRecords()[0]), (record) => {
+        record.position = NO_COMMIT_POSITION;
       });
       await expect(collect(store.readStream('s'))).rejects.toThrow(/22\.6 or newer/);
     });
@@ -193,7 +269,7 @@ describe('EventStoreDbEventStore against what a real server does', () => {
       const batch = [event('A'), event('B')];
       const result = await store.appendToStream('s', batch, { expectedRevision: 0 });
       expect(result.nextRevision).toBe(2);
-      expect(client.log.map((e) => e.type)).toEqual(['TestEvent', 'A', 'B']);
+      expect(ownRecords().map((e) => e.type)).toEqual(['TestEvent', 'A', 'B']);
       expect(failovers).toEqual(['s']);
     });
 
@@ -207,7 +283,7 @@ describe('EventStoreDbEventStore against what a real server does', () => {
       await expect(store.appendToStream('s', [event()], { expectedRevision: 0 })).rejects.toBeInstanceOf(
         UnavailableError,
       );
-      expect(client.log).toHaveLength(1);
+      expect(ownRecords()).toHaveLength(1);
     });
   });
 });
