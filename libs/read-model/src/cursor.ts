@@ -42,6 +42,7 @@ export function decodeCursor(cursor: string, field = 'after', scope?: string): T
   ) {
     throw new InvalidCursorError(field);
   }
-  if (scope !== undefined && tuple[3] !== scope) throw new InvalidCursorError(field, 'is a cursor of another connection');
+  if (scope !== undefined && tuple[3] !== scope)
+    throw new InvalidCursorError(field, 'is a cursor of another connection');
   return { sortKey: tuple[0], recordedPosition: BigInt(tuple[1]), statementId: tuple[2] };
 }

@@ -23,7 +23,8 @@ export class JournalismResolver {
     @Args('first', {
       type: () => Int,
       nullable: true,
-      description: 'Relay: the first results after `after` (50 when neither `first` nor `last` is given; at most 100)',
+      description:
+        'Relay: the first results after `after` (50 when neither `first` nor `last` is given; at most 100)',
     })
     first: number | undefined,
     @Args('after', { type: () => String, nullable: true }) after: string | undefined,

@@ -91,10 +91,9 @@ function multiplier(
   const counts = node.arguments?.filter((a) => a.name.value === 'first' || a.name.value === 'last') ?? [];
   if (counts.length > 0) {
     return Math.max(
-      ...counts.map((count) =>
-        count.value.kind === Kind.INT
-          ? Math.max(1, Math.min(Number(count.value.value), cap))
-          : cap, // a variable: assume the most it could be answered with
+      ...counts.map(
+        (count) =>
+          count.value.kind === Kind.INT ? Math.max(1, Math.min(Number(count.value.value), cap)) : cap, // a variable: assume the most it could be answered with
       ),
     );
   }
@@ -152,8 +151,7 @@ export function measureOperations(context: ValidationContext): DocumentMeasure[]
             depth: 1 + inner.depth,
             aliases: own + inner.aliases,
             cost:
-              1 +
-              multiplier(node, `${parent.name}.${name}`, field.type, defaultFirst, relay) * inner.cost,
+              1 + multiplier(node, `${parent.name}.${name}`, field.type, defaultFirst, relay) * inner.cost,
           };
         }
       } else if (node.kind === Kind.INLINE_FRAGMENT) {

@@ -41,7 +41,8 @@ const timelineArgs = {
   first: {
     type: () => Int,
     nullable: true,
-    description: 'Relay: the first items after `after` (50 when neither `first` nor `last` is given; at most 100)',
+    description:
+      'Relay: the first items after `after` (50 when neither `first` nor `last` is given; at most 100)',
   },
   after: { type: () => String, nullable: true },
   last: {

@@ -86,7 +86,8 @@ export function inRowidOrder<T extends { document: SearchDocument }>(writes: Ite
  * which needs the count).
  */
 export function search(read: Reader, req: SearchRequest): StatementConnection {
-  const { pageSql, pageParams, countSql, countParams, backward, size, low, high, ranked } = buildSearchSql(req);
+  const { pageSql, pageParams, countSql, countParams, backward, size, low, high, ranked } =
+    buildSearchSql(req);
   let total: number | undefined;
   const count = (): number =>
     (total ??= Number(read.sql.get<{ total: bigint }>(countSql, ...countParams)?.total ?? 0n));

@@ -130,7 +130,9 @@ export function buildTimelineSql(source: TimelineSource, req: TimelineRequest): 
       params.push(...counterpartParams);
     }
     if (filter.involvesOtherCountry !== undefined) {
-      terms.push(involvesOtherCountryTerm('e.statement_id', filter.involvesOtherCountry, asOf, params, source));
+      terms.push(
+        involvesOtherCountryTerm('e.statement_id', filter.involvesOtherCountry, asOf, params, source),
+      );
     }
     return terms;
   };

@@ -187,7 +187,8 @@ export function timelinePage(
     roles: rolesOf(row),
   }));
   const beyond =
-    beyondSql !== undefined && read.sql.get<{ found: bigint }>(beyondSql, ...(beyondParams ?? [])) !== undefined;
+    beyondSql !== undefined &&
+    read.sql.get<{ found: bigint }>(beyondSql, ...(beyondParams ?? [])) !== undefined;
   const count = (): number => {
     if (counter === undefined) {
       return Number(read.sql.get<{ total: bigint }>(countSql, ...countParams)?.total ?? 0n);
@@ -218,7 +219,10 @@ export function explainTimeline(
   req: TimelineRequest,
   query: 'page' | 'count' | 'beyond',
 ): string[] {
-  const { pageSql, pageParams, countSql, countParams, beyondSql, beyondParams } = buildTimelineSql(source, req);
+  const { pageSql, pageParams, countSql, countParams, beyondSql, beyondParams } = buildTimelineSql(
+    source,
+    req,
+  );
   if (query === 'beyond') return beyondSql === undefined ? [] : sql.explain(beyondSql, beyondParams ?? []);
   return query === 'page' ? sql.explain(pageSql, pageParams) : sql.explain(countSql, countParams);
 }
