@@ -135,6 +135,68 @@ describe('Relay connections both ways', () => {
     expect(bad.json()).toEqual(expect.objectContaining({ parameter: 'involvesOtherCountry' }));
   }, 120_000);
 
+  it('the audit feed events(first, after, last, before), paged by 7 both ways', async () => {
+    const FEED = `query($first: Int, $after: Position, $last: Int, $before: Position) {
+      events(first: $first, after: $after, last: $last, before: $before) {
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { position }
+      }
+    }`;
+    interface Feed {
+      events: { pageInfo: PageInfo; edges: { position: string }[] };
+    }
+    const feed = async (variables: Record<string, unknown>) => (await api.ok<Feed>(FEED, variables)).events;
+    const all: string[] = [];
+    for (let after: string | null = null; ;) {
+      const p = await feed({ first: 100, after });
+      all.push(...p.edges.map((edge) => String(edge.position)));
+      if (!p.pageInfo.hasNextPage) break;
+      after = p.pageInfo.endCursor;
+    }
+    expect(all.length).toBeGreaterThanOrEqual(TOTAL);
+    const forward: string[] = [];
+    let after: string | null = null;
+    for (let step = 0; step <= all.length; step += 1) {
+      const p = await feed({ first: BY, after });
+      forward.push(...p.edges.map((edge) => String(edge.position)));
+      expect(p.pageInfo.hasPreviousPage).toBe(step > 0);
+      expect(p.pageInfo.hasNextPage).toBe(forward.length < all.length);
+      if (!p.pageInfo.hasNextPage) break;
+      after = p.pageInfo.endCursor;
+    }
+    expect(forward).toEqual(all);
+    const backward: string[] = [];
+    let before: string | null = null;
+    for (let step = 0; step <= all.length; step += 1) {
+      const p = await feed({ last: BY, before });
+      backward.unshift(...p.edges.map((edge) => String(edge.position)));
+      expect(p.edges).toHaveLength(Math.min(BY, all.length - step * BY));
+      expect(p.pageInfo.hasNextPage).toBe(step > 0);
+      expect(p.pageInfo.hasPreviousPage).toBe(backward.length < all.length);
+      expect(p.pageInfo.startCursor).toBe(p.edges[0] === undefined ? null : String(p.edges[0].position));
+      if (!p.pageInfo.hasPreviousPage) break;
+      before = p.pageInfo.startCursor;
+    }
+    expect(backward).toEqual(all);
+    // between two cursors
+    const between = await feed({ first: 100, after: all[10], before: all[20] });
+    expect(between.edges.map((edge) => String(edge.position))).toEqual(all.slice(11, 20));
+    // hostile
+    for (const [variables, field] of [
+      [{ first: 2, last: 2 }, 'last'],
+      [{ last: -1 }, 'last'],
+      [{ first: -1 }, 'first'],
+    ] as const) {
+      const response = await api.gql(FEED, variables);
+      expect(response.errors?.[0]?.extensions).toEqual(
+        expect.objectContaining({ code: 'BAD_USER_INPUT', field }),
+      );
+    }
+    const garbage = await api.gql(FEED, { last: 2, before: 'garbage' });
+    expect(garbage.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(JSON.stringify(garbage.errors?.[0])).toContain('before');
+    expect((await feed({ last: 1000 })).edges).toHaveLength(100);
+  }, 120_000);
+
   it('refuses hostile arguments with BAD_USER_INPUT naming them, and caps last like first', async () => {
     const topic = await page('topicTimeline', { first: 1 });
     const search = await page('searchStatements', { first: 1 });

@@ -43,6 +43,8 @@ export const LIST_CAPS = {
   'Query.topics': { default: 100, max: 1000 },
   'StoryItem.changes': { default: 20, max: 100 },
   'Query.treeHeads': { default: 20, max: 100 },
+  // a Relay connection answered with 100 events when neither `first` nor `last` is given
+  'Query.events': { default: 100, max: 100 },
 } as const;
 
 /**
@@ -99,7 +101,10 @@ function multiplier(
   }
   if (typeof defaultFirst === 'number') return Math.max(1, Math.min(defaultFirst, cap));
   // a Relay connection whose `first` has no schema default is answered with DEFAULT_PAGE_SIZE items
-  if (relay) return Math.min(DEFAULT_PAGE_SIZE, cap);
+  if (relay) {
+    const own = (LIST_CAPS as Record<string, { default: number } | undefined>)[key]?.default;
+    return Math.min(own ?? DEFAULT_PAGE_SIZE, cap);
+  }
   // A connection's edges are as many as the page the connection field asked for: counted there.
   if (node.name.value === 'edges') return 1;
   return unwrap(type).list ? (LIST_BOUNDS[key] ?? MAX_FIRST) : 1;
