@@ -131,6 +131,10 @@ export class InMemoryEventStore extends EventStore {
   }
 
   override async *readAllBackwards(options: ReadAllBackwardsOptions = {}): AsyncIterable<RecordedEvent> {
+    const { maxCount } = options;
+    if (maxCount !== undefined && !(Number.isSafeInteger(maxCount) && maxCount >= 0)) {
+      throw new RangeError(`maxCount must be an integer >= 0, got ${maxCount}`);
+    }
     // position n is log[n - 1]
     const end = options.beforePosition === undefined ? this.log.length : Number(options.beforePosition) - 1;
     const events = this.log.slice(0, Math.max(0, end)).reverse();
