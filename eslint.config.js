@@ -154,6 +154,50 @@ export default tseslint.config(
   },
   ...APPS.map(appBoundary),
   {
+    // the explorer runs in a browser and reads the service through GraphQL only: no server code, no app
+    files: ['apps/web/src/**/*.{ts,tsx}'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        sessionStorage: 'readonly',
+        fetch: 'readonly',
+        performance: 'readonly',
+        HTMLElement: 'readonly',
+        HTMLInputElement: 'readonly',
+        URLSearchParams: 'readonly',
+        console: 'readonly',
+      },
+    },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/apps/**', '../../api/**', '../../cli/**'],
+              message: 'The explorer talks to the service through GraphQL only.',
+            },
+            { group: ['@nestjs/*'], message: 'The explorer runs in a browser.' },
+          ],
+          // `#name` entries are exact paths (a leading # is a comment in the glob syntax of `patterns`)
+          paths: [
+            '#domain',
+            '#event-store',
+            '#projections',
+            '#read-model',
+            '#statements',
+            '#importers',
+            '#runtime',
+          ].map((name) => ({
+            name,
+            message: 'The explorer bundles only #reference (its pickers); the rest comes through GraphQL.',
+          })),
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js'],
     languageOptions: { globals: { console: 'readonly', process: 'readonly' } },
   },

@@ -49,6 +49,8 @@ import { ExportsController } from './journalism/exports.controller.js';
 import { TimelinePageController } from './journalism/timeline-page.controller.js';
 import { StatementChanges } from './journalism/statement-changes.js';
 import { StatementChangesResolver } from './journalism/statement-changes.resolver.js';
+import { ExplorerController } from './explorer/explorer.controller.js';
+import { GraphiqlController } from './explorer/graphiql.controller.js';
 import { LiveSubscriptions } from './live/live-subscriptions.js';
 import { StoriesController } from './stories/stories.controller.js';
 import { StoryChanges, StoryChangesResolver } from './stories/story-changes.js';
@@ -133,7 +135,8 @@ export class AppModule {
             // who sees which field (docs/SECURITY.md, "Access matrix")
             transformSchema: (schema) => enforceAccessMatrix(schema, appConfig.security),
             path: GRAPHQL_PATH,
-            graphiql: !appConfig.production,
+            // GraphiQL is served from installed packages by GraphiqlController (explorer/), not from a CDN
+            graphiql: false,
             allowBatchedQueries: appConfig.security.limits.maxBatch > 1,
             // compile a query document to JS (graphql-jit) from its second use: the execution is then cheaper
             jit: 1,
@@ -166,6 +169,9 @@ export class AppModule {
         TimelinePageController,
         StoriesController,
         VerifiableLogController,
+        ExplorerController,
+        // GraphiQL (and its introspection) is a development tool: not served in production
+        ...(config.production ? [] : [GraphiqlController]),
       ],
       providers: [
         { provide: APP_PIPE, useClass: InputValidationPipe },

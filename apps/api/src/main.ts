@@ -4,11 +4,15 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
 import type { ApiEntry, AppConfig } from '#runtime';
+import type { GraphQLSchema } from 'graphql';
 import { mutationsRefusedBecause } from './security/access.js';
 import { GraphQLGate } from './security/graphql-gate.js';
 import { installMediaTypeGate, installParameterGate } from './security/http-gate.js';
 import { installHttpProtection } from './security/rate-limit.js';
 import { installReadDoors } from './security/read-doors.js';
+import { installAnswerCache, installPersistedQueries } from './security/cached-answers.js';
+import { PersistedQueries } from './graphql/answer-cache.js';
+import { ReadModel } from '#read-model';
 import { Metrics } from './operations/metrics.js';
 import { startMetricsListener } from './operations/metrics-listener.js';
 import { PinoNestLogger, createLogger, requestIdOf } from './operations/logging.js';
@@ -32,7 +36,16 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   // then the parameters and the method (400, 405).
   installMediaTypeGate(fastify);
   const buckets = installHttpProtection(fastify, config.security, app.get(GraphQLGate).buckets);
+  // persisted queries put the registered document in place before the parameters are checked (§11.22)
+  installPersistedQueries(fastify, new PersistedQueries(config.answers.persistedQueryChars));
   installParameterGate(fastify, config.security.limits);
+  // answers cached by log position: after every check above, before GraphQL runs (§11.22)
+  installAnswerCache(fastify, {
+    security: config.security,
+    answers: config.answers,
+    readModel: app.get(ReadModel),
+    schema: () => (fastify as { graphql?: { schema?: GraphQLSchema } }).graphql?.schema,
+  });
   // every other route: its policy by the matched route (read doors, probes, assets, metrics), same buckets
   installReadDoors(fastify, config.security, buckets);
   return app;

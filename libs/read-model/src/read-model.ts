@@ -62,6 +62,7 @@ const VIEW_CACHE_SIZE = 2_000;
  */
 export class ReadModel {
   private sql: Sql;
+  private changes = 0;
   private readonly views = new ViewCache<StatementView>(VIEW_CACHE_SIZE);
   /** the view of a statement row, parsed once per (id, valid_from) while it stays in the cache */
   private readonly cachedView = (row: StatementRow): StatementView =>
@@ -109,6 +110,7 @@ export class ReadModel {
     }
     this.close();
     this.views.clear();
+    this.changes += 1;
     moveIntoPlace(replacement, this.file);
     this.db = openReadModelFile(this.file);
     this.sql = new Sql(this.db);
@@ -142,9 +144,22 @@ export class ReadModel {
     return [...LOG_INDEX_TABLES];
   }
 
+  /**
+   * Moves whenever the file's content may have changed: after every transaction (committed or rolled back)
+   * and when the file is replaced. Two reads that see the same generation read the same content, so an
+   * answer computed between them may be kept for as long as the generation stays (DESIGN §11.22).
+   */
+  get generation(): number {
+    return this.changes;
+  }
+
   /** Runs `fn` in one SQLite transaction (a savepoint when nested); rolls back if it throws. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      this.changes += 1;
+    }
   }
 
   // ---- writes (the projection runner's side) ----

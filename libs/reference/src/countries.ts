@@ -236,3 +236,10 @@ export function resolveCountry(input: string): string | undefined {
 export const countryResolver = {
   resolve: resolveCountry,
 };
+
+/** Every alpha-2 code known here with its English short name, by name (the explorer's country picker). */
+export function countryList(): { code: string; name: string }[] {
+  return [...ALPHA2_CODES]
+    .map((code) => ({ code, name: countryName(code) ?? code }))
+    .sort((a, b) => a.name.localeCompare(b.name, 'en'));
+}

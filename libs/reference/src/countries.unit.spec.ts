@@ -1,6 +1,7 @@
 import {
   CAMEO_REGION_CODES,
   alpha3To2,
+  countryList,
   countryName,
   countryResolver,
   isAlpha3Country,
@@ -83,5 +84,18 @@ describe('country resolver', () => {
     expect(countryName('TR')).toBe('Türkiye');
     expect(countryName('cn')).toBe("People's Republic of China");
     expect(countryName('XX')).toBeUndefined();
+  });
+});
+
+describe("the country list (the explorer's picker)", () => {
+  it('holds every alpha-2 code once, each with its name, sorted by name', () => {
+    const list = countryList();
+    expect(list.length).toBeGreaterThan(240);
+    expect(new Set(list.map((c) => c.code)).size).toBe(list.length);
+    expect(list).toContainEqual({ code: 'TR', name: countryName('TR') });
+    expect(list).toContainEqual({ code: 'XK', name: countryName('XK') ?? 'XK' });
+    const names = list.map((c) => c.name);
+    expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b, 'en')));
+    expect(list.every((c) => resolveCountry(c.code) === c.code)).toBe(true);
   });
 });

@@ -40,6 +40,17 @@ export interface AppConfig {
    * the key file exists; 0: never; default 3600)
    */
   verifiableLog: { keyFile: string; treeFile: string; treeHeadIntervalSeconds: number };
+  /** answers cached by log position and persisted queries (DESIGN §11.22) */
+  answers: AnswersConfig;
+}
+
+export interface AnswersConfig {
+  /** `COMMUNIQUE_ANSWER_CACHE_BYTES`: memory for cached answers (0: no answer cache); 32 MiB */
+  cacheBytes: number;
+  /** `COMMUNIQUE_PERSISTED_QUERY_CHARS`: characters of registered persisted documents (0: none); 1 Mi */
+  persistedQueryChars: number;
+  /** `COMMUNIQUE_PUBLIC_MAX_AGE`: `max-age` (seconds) of answers to callers without a key; 0 */
+  publicMaxAgeSeconds: number;
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -125,6 +136,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       keyFile: file('COMMUNIQUE_LOG_KEY_FILE', 'log-key.pem'),
       treeFile: file('COMMUNIQUE_LOG_TREE_FILE', 'log-tree.db'),
       treeHeadIntervalSeconds: integer(env, 'COMMUNIQUE_TREE_HEAD_INTERVAL_SECONDS', 3600, 0, 31 * 24 * 3600),
+    },
+    answers: {
+      cacheBytes: integer(env, 'COMMUNIQUE_ANSWER_CACHE_BYTES', 32 * 1024 * 1024, 0, 16 * 1024 * 1024 * 1024),
+      persistedQueryChars: integer(
+        env,
+        'COMMUNIQUE_PERSISTED_QUERY_CHARS',
+        1024 * 1024,
+        0,
+        1024 * 1024 * 1024,
+      ),
+      publicMaxAgeSeconds: integer(env, 'COMMUNIQUE_PUBLIC_MAX_AGE', 0, 0, 31_536_000),
     },
   };
 }

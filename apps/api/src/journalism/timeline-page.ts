@@ -121,6 +121,9 @@ export const TIMELINE_PAGE_SCRIPT = `'use strict';
         ga_measurement_id: null,
         hash_bookmark: false,
         timenav_position: 'bottom',
+        // rows of 18 px (TimelineJS's default is 30): with a row per group (kinds, up to 11) the time navigation
+        // then leaves the slides at least half of the frame (measured in test/explorer.e2e.spec.ts)
+        marker_height_min: 18,
       });
     })
     .catch(function (error) {

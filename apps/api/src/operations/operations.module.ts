@@ -109,12 +109,14 @@ export class OperationsHooks implements OnModuleInit {
       done();
     });
     fastify.addHook('onSend', (request, _reply, payload, done) => {
-      if (request.routeOptions.url === '/graphql' && typeof payload === 'string') {
+      // an answer from the answer cache arrives as bytes, and only answers without errors are kept (§11.22)
+      const text = typeof payload === 'string';
+      if (request.routeOptions.url === '/graphql' && (text || Buffer.isBuffer(payload))) {
         const { operation, type } = operationOf(request);
         this.metrics.graphqlOperations.inc({
           operation: this.metrics.operationLabel(operation),
           type,
-          outcome: outcomeOf(payload),
+          outcome: text ? outcomeOf(payload) : 'ok',
         });
       }
       done(null, payload);

@@ -36,9 +36,10 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   '/assets/timelinejs/*': 'asset',
   '/graphql': 'graphql',
   '/graphiql': 'read',
-  '/graphiql/main.js': 'read',
-  '/graphiql/sw.js': 'read',
-  '/graphiql/config.js': 'read',
+  '/graphiql/assets/*': 'read',
+  // the explorer's page and build files: code, no data (it reads through /graphql)
+  '/': 'asset',
+  '/explorer/*': 'asset',
   '/metrics': 'metrics',
   // the verifiable log (DESIGN §11.21): the public key is public (it holds no data); proofs and heads are reads
   '/.well-known/communique-log-key': 'asset',

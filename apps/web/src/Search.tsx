@@ -1,0 +1,250 @@
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useQuery } from 'urql';
+import { resolveCountry } from '#reference';
+import { CountryField, ErrorNotice, StatementList } from './common.js';
+import {
+  COUNTRY_TIMELINE,
+  KINDS,
+  ROLES,
+  SEARCH,
+  TOPICS,
+  TOPIC_TIMELINE,
+  words,
+  type Connection,
+  type StatementSummary,
+} from './graphql.js';
+import { emptySearch, formatRoute, type SearchParams } from './routes.js';
+import { plan } from './search-plan.js';
+
+export const PAGE_SIZE = 20;
+
+export function SearchView({
+  params,
+  navigate,
+  actions,
+}: {
+  params: SearchParams;
+  navigate: (hash: string) => void;
+  actions?: (s: StatementSummary) => ReactNode;
+}) {
+  const [draft, setDraft] = useState<SearchParams>(params);
+  // the cursors of the pages before this one, so that Previous goes back the way Next came
+  const [trail, setTrail] = useState<string[]>([]);
+  useEffect(() => setDraft(params), [params]);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setTrail([]);
+    navigate(formatRoute({ view: 'search', params: { ...draft, after: '', before: '' } }));
+  };
+  const set = (key: keyof SearchParams) => (value: string) => setDraft((d) => ({ ...d, [key]: value }));
+
+  const wanted = plan(params);
+  return (
+    <section aria-labelledby="search-heading">
+      <h1 id="search-heading">Search statements</h1>
+      <form role="search" onSubmit={submit} className="filters">
+        <div className="field wide">
+          <label htmlFor="q">Words</label>
+          <input
+            id="q"
+            type="search"
+            value={draft.q}
+            onChange={(e) => set('q')(e.target.value)}
+            placeholder="e.g. Xinjiang"
+          />
+        </div>
+        <CountryField
+          key={`c-${params.country}`}
+          label="Country"
+          value={draft.country}
+          onChange={set('country')}
+        />
+        <CountryField
+          key={`cp-${params.counterpart}`}
+          label="Counterpart"
+          value={draft.counterpart}
+          onChange={set('counterpart')}
+        />
+        <TopicField value={draft.topic} onChange={set('topic')} />
+        <div className="field">
+          <label htmlFor="kind">Kind</label>
+          <select id="kind" value={draft.kind} onChange={(e) => set('kind')(e.target.value)}>
+            <option value="">any</option>
+            {KINDS.map((k) => (
+              <option key={k} value={k}>
+                {words(k)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="role">Country's role</label>
+          <select id="role" value={draft.role} onChange={(e) => set('role')(e.target.value)}>
+            <option value="">any</option>
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {words(r)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="from">From</label>
+          <input
+            id="from"
+            value={draft.from}
+            placeholder="YYYY[-MM[-DD]]"
+            onChange={(e) => set('from')(e.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="to">To</label>
+          <input
+            id="to"
+            value={draft.to}
+            placeholder="YYYY[-MM[-DD]]"
+            onChange={(e) => set('to')(e.target.value)}
+          />
+        </div>
+        <div className="buttons">
+          <button type="submit">Search</button>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => {
+              setDraft(emptySearch());
+              setTrail([]);
+              navigate(formatRoute({ view: 'search', params: emptySearch() }));
+            }}
+          >
+            Clear
+          </button>
+        </div>
+      </form>
+      {wanted.kind === 'none' ? (
+        <p className="hint">{wanted.reason}</p>
+      ) : (
+        <Results
+          plan={wanted}
+          after={params.after}
+          page={trail.length}
+          onNext={(cursor) => {
+            setTrail((t) => [...t, params.after]);
+            navigate(formatRoute({ view: 'search', params: { ...params, after: cursor } }));
+          }}
+          onPrevious={() => {
+            const previous = trail[trail.length - 1] ?? '';
+            setTrail((t) => t.slice(0, -1));
+            navigate(formatRoute({ view: 'search', params: { ...params, after: previous } }));
+          }}
+          hasPrevious={params.after !== ''}
+          actions={actions}
+          country={params.country ? resolveCountry(params.country) : undefined}
+        />
+      )}
+    </section>
+  );
+}
+
+function TopicField({ value, onChange }: { value: string; onChange: (topic: string) => void }) {
+  const [{ data }] = useQuery({ query: TOPICS, variables: {}, requestPolicy: 'cache-first' });
+  return (
+    <div className="field">
+      <label htmlFor="topic">Topic</label>
+      <input
+        id="topic"
+        list="topic-options"
+        value={value}
+        autoComplete="off"
+        onChange={(e) => onChange(e.target.value)}
+      />
+      <datalist id="topic-options">
+        {(data?.topics ?? []).map((t) => (
+          <option key={t.topic} value={t.topic}>{`${t.topic} (${t.count})`}</option>
+        ))}
+      </datalist>
+    </div>
+  );
+}
+
+function Results({
+  plan: wanted,
+  after,
+  page,
+  onNext,
+  onPrevious,
+  hasPrevious,
+  actions,
+  country,
+}: {
+  plan: Exclude<ReturnType<typeof plan>, { kind: 'none' }>;
+  after: string;
+  page: number;
+  onNext: (cursor: string) => void;
+  onPrevious: () => void;
+  hasPrevious: boolean;
+  actions?: (s: StatementSummary) => ReactNode;
+  country: string | undefined;
+}) {
+  const common = { filter: wanted.filter, first: PAGE_SIZE, after: after || null };
+  const [search] = useQuery({
+    query: SEARCH,
+    variables: { query: wanted.kind === 'search' ? wanted.query : '', ...common },
+    pause: wanted.kind !== 'search',
+  });
+  const [byCountry] = useQuery({
+    query: COUNTRY_TIMELINE,
+    variables: { country: wanted.kind === 'country' ? wanted.country : '', ...common },
+    pause: wanted.kind !== 'country',
+  });
+  const [byTopic] = useQuery({
+    query: TOPIC_TIMELINE,
+    variables: { topic: wanted.kind === 'topic' ? wanted.topic : '', ...common },
+    pause: wanted.kind !== 'topic',
+  });
+  const result = wanted.kind === 'search' ? search : wanted.kind === 'country' ? byCountry : byTopic;
+  const list: Connection | undefined =
+    wanted.kind === 'search'
+      ? search.data?.searchStatements
+      : wanted.kind === 'country'
+        ? byCountry.data?.countryTimeline
+        : byTopic.data?.topicTimeline;
+  return (
+    <section aria-labelledby="results-heading" aria-busy={result.fetching}>
+      <h2 id="results-heading">
+        {list ? `${list.totalCount} statement${list.totalCount === 1 ? '' : 's'}` : 'Loading…'}
+        {list && list.totalCount > 0 && <span className="page"> · page {page + 1}</span>}
+      </h2>
+      {country && (
+        <p>
+          <a href={formatRoute({ view: 'country', country, interval: 'MONTH' })}>
+            Activity and relations of {country}
+          </a>
+        </p>
+      )}
+      <ErrorNotice error={result.error} />
+      {list && (
+        <>
+          <StatementList
+            statements={list.edges.map((e) => e.node)}
+            actions={actions}
+            start={page * PAGE_SIZE + 1}
+          />
+          <nav aria-label="Result pages" className="pager">
+            <button type="button" onClick={onPrevious} disabled={!hasPrevious}>
+              ← Previous page
+            </button>
+            <button
+              type="button"
+              onClick={() => list.pageInfo.endCursor && onNext(list.pageInfo.endCursor)}
+              disabled={!list.pageInfo.hasNextPage}
+            >
+              Next page →
+            </button>
+          </nav>
+        </>
+      )}
+    </section>
+  );
+}
