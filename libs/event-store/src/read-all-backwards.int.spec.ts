@@ -73,7 +73,9 @@ describe('readAllBackwards on each adapter', () => {
     expect(positions(await collect(store.readAllBackwards({ beforePosition: before })))).toEqual(
       positions(all.slice(0, 10)).reverse(),
     );
-    expect(await collect(store.readAllBackwards({ beforePosition: (all[0] as RecordedEvent).position }))).toEqual([]);
+    expect(
+      await collect(store.readAllBackwards({ beforePosition: (all[0] as RecordedEvent).position })),
+    ).toEqual([]);
     expect(await collect(store.readAllBackwards({ maxCount: 0 }))).toEqual([]);
     await expect(collect(store.readAllBackwards({ maxCount: -1 }))).rejects.toThrow(/maxCount|atMost/);
     // the events are the ones readAll gives
