@@ -6,6 +6,7 @@ import { EventStoreDbEventStore } from './eventstoredb/eventstoredb-event-store.
 import { FakeEventStoreDbClient } from './testing/fake-eventstoredb-client.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
 import { collect, event, InMemoryEventStore } from './testing/index.js';
+import { KurrentWireCluster } from './testing/kurrent-wire-server/index.js';
 import { UpcastingEventStore } from './upcasting-event-store.js';
 import { UpcasterRegistry } from './upcasting.js';
 
@@ -80,5 +81,28 @@ describe('readAllBackwards on each adapter', () => {
     await expect(collect(store.readAllBackwards({ maxCount: -1 }))).rejects.toThrow(/maxCount|atMost/);
     // the events are the ones readAll gives
     expect((await collect(store.readAllBackwards({ maxCount: 1 })))[0]).toEqual(all[16]);
+  });
+});
+
+describe('readAllBackwards over real gRPC (wire-level test server)', () => {
+  it('reads $all backwards in pages, skipping the server own events, as readAll does', async () => {
+    const cluster = await KurrentWireCluster.start({ systemEventEvery: 3 });
+    const store = EventStoreDbEventStore.connect(cluster.connectionString, { pageSize: 4 });
+    try {
+      await seed(store, 17);
+      const all = await collect(store.readAll());
+      expect(all).toHaveLength(17);
+      expect(positions(await collect(store.readAllBackwards()))).toEqual(positions(all).reverse());
+      const before = (all[10] as RecordedEvent).position;
+      expect(
+        positions(await collect(store.readAllBackwards({ beforePosition: before, maxCount: 7 }))),
+      ).toEqual(positions(all.slice(3, 10)).reverse());
+      expect(
+        await collect(store.readAllBackwards({ beforePosition: (all[0] as RecordedEvent).position })),
+      ).toEqual([]);
+    } finally {
+      await store.close();
+      await cluster.close();
+    }
   });
 });
