@@ -57,6 +57,12 @@ export interface ReadAllOptions {
   maxCount?: number;
 }
 
+export interface ReadAllBackwardsOptions {
+  /** exclusive: events before this position; omitted means from the end of the log */
+  beforePosition?: Position;
+  maxCount?: number;
+}
+
 export interface SubscribeOptions {
   /** exclusive: deliver events after this position (catch-up), then live ones */
   fromPosition?: Position;
@@ -163,6 +169,23 @@ export abstract class EventStore {
 
   abstract readStream(stream: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
   abstract readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
+
+  /**
+   * The log newest first: at most `maxCount` events before `beforePosition` (the auditors' feed paged
+   * backwards). The adapters override it with a backward read of their own (an index range, EventStoreDB's
+   * BACKWARDS read); this default, for test doubles, reads forwards from the start keeping the last ones.
+   */
+  async *readAllBackwards(options: ReadAllBackwardsOptions = {}): AsyncIterable<RecordedEvent> {
+    const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
+    assertAtMost(maxCount);
+    const kept: RecordedEvent[] = [];
+    for await (const event of this.readAll()) {
+      if (options.beforePosition !== undefined && event.position >= options.beforePosition) break;
+      kept.push(event);
+      if (kept.length > maxCount) kept.shift();
+    }
+    yield* kept.reverse();
+  }
   abstract subscribeToAll(options?: SubscribeOptions): Subscription;
   /** position of the last stored event, 0n for an empty store */
   abstract headPosition(): Promise<Position>;

@@ -7,6 +7,7 @@ import {
   type ExpectedRevision,
   type JsonObject,
   type Position,
+  type ReadAllBackwardsOptions,
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
@@ -169,6 +170,7 @@ export class SqliteEventStore extends EventStore {
     | 'insert'
     | 'streamPage'
     | 'allPage'
+    | 'allPageBefore'
     | 'headPosition'
     | 'count'
     | 'countAfter'
@@ -211,6 +213,9 @@ export class SqliteEventStore extends EventStore {
         `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
       ),
       allPage: prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
+      allPageBefore: prepare(
+        `SELECT ${COLUMNS} FROM events WHERE position < ? ORDER BY position DESC LIMIT ?`,
+      ),
       headPosition: prepare('SELECT coalesce(max(position), 0) AS head FROM events'),
       count: prepare('SELECT count(*) AS n FROM events'),
       countAfter: prepare(
@@ -436,6 +441,23 @@ export class SqliteEventStore extends EventStore {
       if (rows.length < limit) return;
       remaining -= rows.length;
       after = rows[rows.length - 1].position;
+    }
+  }
+
+  override async *readAllBackwards(options: ReadAllBackwardsOptions = {}): AsyncIterable<RecordedEvent> {
+    let before = options.beforePosition ?? this.readHead() + 1n;
+    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    assertCount('maxCount', remaining);
+    while (remaining > 0) {
+      this.assertOpen();
+      const limit = Math.min(this.options.pageSize, remaining);
+      const rows = (this.sql.allPageBefore.all(before, limit) as EventRow[]).map((row) =>
+        this.toRecordedEvent(row),
+      );
+      for (const row of rows) yield row;
+      if (rows.length < limit) return;
+      remaining -= rows.length;
+      before = rows[rows.length - 1].position;
     }
   }
 

@@ -6,6 +6,7 @@ import {
   type EventToAppend,
   type ExpectedRevision,
   type Position,
+  type ReadAllBackwardsOptions,
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
@@ -52,6 +53,10 @@ export class UpcastingEventStore extends EventStore {
 
   override async *readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent> {
     for await (const event of this.inner.readAll(options)) yield this.lift(event);
+  }
+
+  override async *readAllBackwards(options?: ReadAllBackwardsOptions): AsyncIterable<RecordedEvent> {
+    for await (const event of this.inner.readAllBackwards(options)) yield this.lift(event);
   }
 
   override subscribeToAll(options?: SubscribeOptions): Subscription {

@@ -342,6 +342,8 @@ describe('statement timelines', () => {
       edges: [],
       hasNextPage: true,
       endCursor: null,
+      hasPreviousPage: false,
+      startCursor: null,
       totalCount: 1,
     });
   });

@@ -8,13 +8,18 @@ export interface TimelineKey {
   statementId: string;
 }
 
-/** Opaque to clients: base64url of the JSON tuple `[sortKey, recordedPosition, statementId]`. */
-export function encodeCursor(key: TimelineKey): string {
+/**
+ * Opaque to clients: base64url of the JSON tuple `[sortKey, recordedPosition, statementId]`, with the
+ * connection it belongs to as a fourth member when `scope` is given (`country:US`, `topic:xinjiang`), so a
+ * cursor of one timeline given to another is refused instead of silently starting somewhere.
+ */
+export function encodeCursor(key: TimelineKey, scope?: string): string {
   const tuple = [key.sortKey, key.recordedPosition.toString(), key.statementId];
+  if (scope !== undefined) tuple.push(scope);
   return Buffer.from(JSON.stringify(tuple), 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string, field = 'after'): TimelineKey {
+export function decodeCursor(cursor: string, field = 'after', scope?: string): TimelineKey {
   let tuple: unknown;
   try {
     // Node's base64url decoder skips characters outside the alphabet, so a round trip proves the input was
@@ -27,7 +32,7 @@ export function decodeCursor(cursor: string, field = 'after'): TimelineKey {
   }
   if (
     !Array.isArray(tuple) ||
-    tuple.length !== 3 ||
+    tuple.length !== (scope === undefined ? 3 : 4) ||
     typeof tuple[0] !== 'string' ||
     !isSortKey(tuple[0]) ||
     typeof tuple[1] !== 'string' ||
@@ -37,5 +42,7 @@ export function decodeCursor(cursor: string, field = 'after'): TimelineKey {
   ) {
     throw new InvalidCursorError(field);
   }
+  if (scope !== undefined && tuple[3] !== scope)
+    throw new InvalidCursorError(field, 'is a cursor of another connection');
   return { sortKey: tuple[0], recordedPosition: BigInt(tuple[1]), statementId: tuple[2] };
 }

@@ -14,8 +14,8 @@ export class InvalidArgumentError extends RangeError {
 
 /** A pagination cursor this read model did not produce (or one that was tampered with). */
 export class InvalidCursorError extends InvalidArgumentError {
-  constructor(field = 'after') {
-    super(field, 'not a valid cursor');
+  constructor(field = 'after', reason = 'not a valid cursor') {
+    super(field, reason);
     this.name = 'InvalidCursorError';
   }
 }

@@ -32,6 +32,20 @@ export function checkFirst(first: number, field = 'first', max = MAX_PAGE_SIZE):
   }
 }
 
+/** Which way a Relay page reads and how many items: `first` forwards, `last` backwards, never both. */
+export function pageWindow(req: { first?: number; last?: number }): { backward: boolean; size: number } {
+  if (req.first !== undefined && req.last !== undefined) {
+    throw new InvalidArgumentError('last', 'give first or last, not both');
+  }
+  if (req.last !== undefined) {
+    checkFirst(req.last, 'last');
+    return { backward: true, size: req.last };
+  }
+  if (req.first === undefined) throw new InvalidArgumentError('first', 'give first or last');
+  checkFirst(req.first);
+  return { backward: false, size: req.first };
+}
+
 /**
  * The page with `totalCount` as a getter that runs `count` the first time it is read: a client that does not
  * select the field costs no count. The count reads the read model when the getter runs, not when the page

@@ -10,6 +10,25 @@ import type { TimelineFilter } from './types.js';
  * name the argument; the API answers them as BAD_USER_INPUT.
  */
 
+/** Page size of a Relay connection when the client gives neither `first` nor `last` (DESIGN §8). */
+export const DEFAULT_PAGE_SIZE = 50;
+
+/**
+ * Relay's `first`/`last` as the read model takes them: not both (BAD_USER_INPUT naming `last`), each checked
+ * and capped like `first` (`pageSize`), `first: DEFAULT_PAGE_SIZE` when neither is given.
+ */
+export function relayWindow(
+  first: number | undefined,
+  last: number | undefined,
+  max = MAX_PAGE_SIZE,
+): { first?: number; last?: number } {
+  if (first !== undefined && last !== undefined) {
+    throw new InvalidArgumentError('last', 'give first or last, not both');
+  }
+  if (last !== undefined) return { last: pageSize(last, max, 'last') };
+  return { first: pageSize(first ?? DEFAULT_PAGE_SIZE, max) };
+}
+
 /**
  * `first`, capped: a larger page is answered with `max` items (and `hasNextPage`), as DESIGN §8 says;
  * a negative or fractional one is refused.

@@ -44,7 +44,7 @@ const view = (position: bigint, fields: Partial<StatementView> = {}): StatementV
 
 describe('read model', () => {
   it('a timeline page is an index range scan with no sort step, current or as of a position', () => {
-    const cursor = Buffer.from(JSON.stringify(['2019-00-00', '5', 'x'])).toString('base64url');
+    const cursor = Buffer.from(JSON.stringify(['2019-00-00', '5', 'x', 'country:CN'])).toString('base64url');
     const cases: ['country' | 'topic', TimelineRequest, string][] = [
       ['country', { first: 50, order: 'ASC' }, 'country_entries_current'],
       ['country', { first: 50, order: 'DESC', after: cursor }, 'country_entries_current'],

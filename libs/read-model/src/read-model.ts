@@ -283,7 +283,7 @@ export class ReadModel {
     timeline: 'country' | 'topic',
     key: string,
     req: TimelineRequest,
-    query: 'page' | 'count' = 'page',
+    query: 'page' | 'count' | 'beyond' = 'page',
   ): string[] {
     return explainTimeline(this.sql, timelineSource(timeline, key), req, query);
   }

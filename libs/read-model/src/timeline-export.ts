@@ -18,6 +18,8 @@ export interface TimelineExportRequest {
   key: string;
   from?: string;
   to?: string;
+  /** the timeline filter of that name (DESIGN §11.23): only statements involving another country, or none */
+  involvesOtherCountry?: boolean;
 }
 
 const PAGE = 100;
@@ -70,6 +72,7 @@ export function* timelineStatements(
   req: TimelineExportRequest,
 ): Generator<StatementView> {
   const filter: TimelineFilter = { from: req.from, to: req.to };
+  if (req.involvesOtherCountry !== undefined) filter.involvesOtherCountry = req.involvesOtherCountry;
   let after: string | undefined;
   for (;;) {
     const request = { filter, first: PAGE, after, order: 'ASC' as const };

@@ -95,14 +95,24 @@ export interface TimelineFilter {
   counterpart?: string;
   /** also list retracted statements (default: ACTIVE only) */
   includeRetracted?: boolean;
+  /**
+   * true: only statements that involve at least two countries (speaker country, targets and mentions
+   * together; on a country timeline, a country other than the timeline's); false: only those that involve at
+   * most one. Absent: both.
+   */
+  involvesOtherCountry?: boolean;
 }
 
 export interface TimelineRequest {
   filter?: TimelineFilter;
-  /** 0..MAX_PAGE_SIZE */
-  first: number;
+  /** 0..MAX_PAGE_SIZE: the first items after `after` (Relay); give this or `last` */
+  first?: number;
   /** an `endCursor` / edge cursor of an earlier page, in the same order */
   after?: string;
+  /** 0..MAX_PAGE_SIZE: the last items before `before` (Relay, paging backwards) */
+  last?: number;
+  /** a `startCursor` / edge cursor: only items before it */
+  before?: string;
   order: SortOrder;
   /** read the timeline as it stood at this global log position */
   asOf?: bigint;
@@ -119,6 +129,9 @@ export interface StatementConnection {
   edges: TimelineEdge[];
   hasNextPage: boolean;
   endCursor: string | null;
+  /** Relay: items before the page (before `after` when paging forward, beyond `last` when backward) */
+  hasPreviousPage: boolean;
+  startCursor: string | null;
   /**
    * matching statements on the whole timeline (filters applied, cursor ignored). The read model computes it
    * only when it is read (a getter, computed once), from a maintained counter when no filter applies.
@@ -154,8 +167,11 @@ export interface SearchRequest {
   query: string;
   /** `roles` needs `counterpart` here: the counterpart holds one of the roles */
   filter?: TimelineFilter;
-  first: number;
+  /** give `first` (with `after`) or `last` (with `before`), as in a timeline request */
+  first?: number;
   after?: string;
+  last?: number;
+  before?: string;
 }
 
 export type Interval = 'MONTH' | 'YEAR';

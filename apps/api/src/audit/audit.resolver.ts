@@ -1,5 +1,5 @@
 import { Args, Field, Int, ObjectType, Query, Resolver } from '@nestjs/graphql';
-import { EventStore, type Position } from '#event-store';
+import { EventStore, type Position, type RecordedEvent } from '#event-store';
 import { badUserInput } from '../graphql/errors.js';
 import { RequireRole } from '../security/access.js';
 import { PositionScalar } from '../graphql/scalars.js';
@@ -27,32 +27,74 @@ export class AuditResolver {
   @RequireRole('auditor')
   @Query(() => EventConnectionType, {
     description:
-      'The global event log in order, every stream together, with hashes. `after` is a position (an ' +
-      '`endCursor`); `first` is capped at 100.',
+      'The global event log in order, every stream together, with hashes. A Relay connection whose cursors are ' +
+      'positions: `first` events after `after`, or the `last` events before `before` (newest end first read ' +
+      'backwards); 100 when neither count is given, at most 100; not `first` and `last` together.',
   })
   async events(
     @Args('after', { type: () => PositionScalar, nullable: true }) after: Position | undefined,
-    @Args('first', { type: () => Int, defaultValue: 100 }) first: number,
+    @Args('first', { type: () => Int, nullable: true }) first: number | undefined,
+    @Args('before', { type: () => PositionScalar, nullable: true }) before: Position | undefined,
+    @Args('last', { type: () => Int, nullable: true }) last: number | undefined,
   ): Promise<EventConnectionType> {
-    if (!Number.isInteger(first) || first < 0) throw badUserInput('first', 'must be a non-negative integer');
-    const size = Math.min(first, MAX_EVENTS_PAGE);
-    const edges: StatementEventType[] = [];
+    const count = (value: number, field: string): number => {
+      if (!Number.isInteger(value) || value < 0) throw badUserInput(field, 'must be a non-negative integer');
+      return Math.min(value, MAX_EVENTS_PAGE);
+    };
+    if (first != null && last != null) throw badUserInput('last', 'give first or last, not both');
+    const backward = last != null;
+    const size = backward ? count(last, 'last') : count(first ?? MAX_EVENTS_PAGE, 'first');
+    const from = after ?? undefined;
+    const until = before ?? undefined;
+    // the page's events in log order, and whether one more lay beyond its far end (within the cursors)
+    const events: RecordedEvent[] = [];
     let more = false;
-    for await (const event of this.store.readAll({ fromPosition: after ?? 0n, maxCount: size + 1 })) {
-      if (edges.length === size) {
+    const read = backward
+      ? this.store.readAllBackwards({ beforePosition: until, maxCount: size + 1 })
+      : this.store.readAll({ fromPosition: from ?? 0n, maxCount: size + 1 });
+    for await (const event of read) {
+      if (
+        backward
+          ? from !== undefined && event.position <= from
+          : until !== undefined && event.position >= until
+      )
+        break;
+      if (events.length === size) {
         more = true;
         break;
       }
-      edges.push(toEventType(event));
+      events.push(event);
     }
-    const last = edges.at(-1);
+    if (backward) events.reverse();
+    const edges = events.map(toEventType);
+    const firstEdge = events[0];
+    const lastEdge = events.at(-1);
+    // Relay's other side: is there an event before the page (forward after a cursor), or after it
+    // (backward before a cursor)? One event read each way answers it.
+    const anyBefore = async (): Promise<boolean> => {
+      if (firstEdge === undefined) return from !== undefined && from > 0n;
+      for await (const _event of this.store.readAllBackwards({
+        beforePosition: firstEdge.position,
+        maxCount: 1,
+      }))
+        return true;
+      return false;
+    };
+    const anyAfter = async (): Promise<boolean> => {
+      for await (const _event of this.store.readAll({
+        fromPosition: lastEdge?.position ?? from ?? 0n,
+        maxCount: 1,
+      }))
+        return true;
+      return false;
+    };
     return {
       edges,
       pageInfo: {
-        hasNextPage: more,
-        endCursor: last === undefined ? null : String(last.position),
-        hasPreviousPage: after !== undefined && after > 0n,
-        startCursor: edges[0] === undefined ? null : String(edges[0].position),
+        hasNextPage: backward ? until !== undefined && (await anyAfter()) : more,
+        hasPreviousPage: backward ? more : from !== undefined && (await anyBefore()),
+        startCursor: firstEdge === undefined ? null : String(firstEdge.position),
+        endCursor: lastEdge === undefined ? null : String(lastEdge.position),
       },
     };
   }

@@ -175,4 +175,14 @@ export class TimelineFilter {
 
   @Field(() => CountryCodeScalar, { nullable: true }) @IsOptional() @IsString() counterpart?: string;
   @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() includeRetracted?: boolean;
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'true: only statements that involve another country (on a country timeline, a country other than its ' +
+      'own; elsewhere, at least two countries among speaker country, targets and mentions); false: only the ' +
+      'others',
+  })
+  @IsOptional()
+  @IsBoolean()
+  involvesOtherCountry?: boolean;
 }

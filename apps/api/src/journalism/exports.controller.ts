@@ -1,7 +1,13 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { exportTimeline, ReadModel, type ExportFormat, type TimelineExportRequest } from '#read-model';
+import {
+  exportTimeline,
+  InvalidArgumentError,
+  ReadModel,
+  type ExportFormat,
+  type TimelineExportRequest,
+} from '#read-model';
 import { headlineNames } from '#reference';
 import { JournalismQueries } from './journalism.queries.js';
 import { param, replyBadParameter } from './http-errors.js';
@@ -17,7 +23,7 @@ const CONTENT_TYPES: Record<ExportFormat, string> = {
 const EXTENSIONS: Record<ExportFormat, string> = { csv: 'csv', json: 'json', timelinejs: 'timelinejs.json' };
 
 /**
- * `GET /exports/timeline.csv|.json|.timelinejs.json?country=|topic=&from=&to=`: a timeline streamed a page at
+ * `GET /exports/timeline.csv|.json|.timelinejs.json?country=|topic=&from=&to=&involvesOtherCountry=`: a timeline streamed a page at
  * a time. Bad parameters are a 400 with `{ error, parameter, reason }`.
  */
 @Controller('exports')
@@ -60,7 +66,18 @@ export class ExportsController {
 
 export function exportRequest(queries: JournalismQueries, query: QueryString): TimelineExportRequest {
   const subject = queries.subject(param(query, 'country'), param(query, 'topic'));
-  return { ...subject, ...queries.dates(param(query, 'from'), param(query, 'to')) };
+  const request: TimelineExportRequest = {
+    ...subject,
+    ...queries.dates(param(query, 'from'), param(query, 'to')),
+  };
+  const involves = param(query, 'involvesOtherCountry');
+  if (involves !== undefined) {
+    if (involves !== 'true' && involves !== 'false') {
+      throw new InvalidArgumentError('involvesOtherCountry', 'must be true or false');
+    }
+    request.involvesOtherCountry = involves === 'true';
+  }
+  return request;
 }
 
 /** `timeline-TR-2019-2020.csv`: subject and range, in characters safe for any file system and header. */

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { isPartialDate, type ReferenceData } from '#domain';
 import {
   ReadModel,
-  pageSize,
+  relayWindow,
   timelineFilterOf,
   topicArgument,
   type ActivityBucket,
@@ -39,22 +39,22 @@ export class JournalismQueries {
   search(
     query: string,
     filter: TimelineFilter | undefined,
-    first: number,
-    after?: string,
+    page_: { first?: number; after?: string; last?: number; before?: string },
   ): StatementConnectionType {
     const page = this.readModel.search({
       query,
       filter: timelineFilterOf(filter, this.reference.countries),
-      first: pageSize(first),
-      after,
+      ...relayWindow(page_.first, page_.last),
+      after: page_.after,
+      before: page_.before,
     });
     return {
       edges: page.edges,
       pageInfo: {
         hasNextPage: page.hasNextPage,
         endCursor: page.endCursor,
-        hasPreviousPage: after !== undefined,
-        startCursor: page.edges[0]?.cursor ?? null,
+        hasPreviousPage: page.hasPreviousPage,
+        startCursor: page.startCursor,
       },
       // a getter: the read model counts only when the client selects the field
       get totalCount() {

@@ -20,10 +20,28 @@ export class JournalismResolver {
   searchStatements(
     @Args('query') query: string,
     @Args('filter', { type: () => TimelineFilter, nullable: true }) filter: TimelineFilter | undefined,
-    @Args('first', { type: () => Int, defaultValue: 50 }) first: number,
+    @Args('first', {
+      type: () => Int,
+      nullable: true,
+      description:
+        'Relay: the first results after `after` (50 when neither `first` nor `last` is given; at most 100)',
+    })
+    first: number | undefined,
     @Args('after', { type: () => String, nullable: true }) after: string | undefined,
+    @Args('last', {
+      type: () => Int,
+      nullable: true,
+      description: 'Relay: the last results before `before`, or of the whole list (not with `first`)',
+    })
+    last: number | undefined,
+    @Args('before', { type: () => String, nullable: true }) before: string | undefined,
   ): StatementConnectionType {
-    return this.queries.search(query, filter ?? undefined, first, after ?? undefined);
+    return this.queries.search(query, filter ?? undefined, {
+      first: first ?? undefined,
+      after: after ?? undefined,
+      last: last ?? undefined,
+      before: before ?? undefined,
+    });
   }
 
   @Query(() => [ActivityBucket], {

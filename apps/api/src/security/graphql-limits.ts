@@ -16,6 +16,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { LIMITS } from '#domain';
+import { DEFAULT_PAGE_SIZE } from '#read-model';
 import type { LimitsConfig } from '#runtime';
 
 /**
@@ -42,6 +43,8 @@ export const LIST_CAPS = {
   'Query.topics': { default: 100, max: 1000 },
   'StoryItem.changes': { default: 20, max: 100 },
   'Query.treeHeads': { default: 20, max: 100 },
+  // a Relay connection answered with 100 events when neither `first` nor `last` is given
+  'Query.events': { default: 100, max: 100 },
 } as const;
 
 /**
@@ -78,14 +81,30 @@ function unwrap(type: GraphQLOutputType): { list: boolean } {
 }
 
 /** The multiplier a field applies to the cost of its selection: the most items it can be answered with. */
-function multiplier(node: FieldNode, key: string, type: GraphQLOutputType, defaultFirst: unknown): number {
+function multiplier(
+  node: FieldNode,
+  key: string,
+  type: GraphQLOutputType,
+  defaultFirst: unknown,
+  relay: boolean,
+): number {
   const cap = capOf(key);
-  const first = node.arguments?.find((a) => a.name.value === 'first');
-  if (first) {
-    if (first.value.kind === Kind.INT) return Math.max(1, Math.min(Number(first.value.value), cap));
-    return cap; // a variable: assume the most it could be answered with
+  // `first`, or Relay's `last` (the same cap): the larger if a client gives both (refused later anyway)
+  const counts = node.arguments?.filter((a) => a.name.value === 'first' || a.name.value === 'last') ?? [];
+  if (counts.length > 0) {
+    return Math.max(
+      ...counts.map(
+        (count) =>
+          count.value.kind === Kind.INT ? Math.max(1, Math.min(Number(count.value.value), cap)) : cap, // a variable: assume the most it could be answered with
+      ),
+    );
   }
   if (typeof defaultFirst === 'number') return Math.max(1, Math.min(defaultFirst, cap));
+  // a Relay connection whose `first` has no schema default is answered with DEFAULT_PAGE_SIZE items
+  if (relay) {
+    const own = (LIST_CAPS as Record<string, { default: number } | undefined>)[key]?.default;
+    return Math.min(own ?? DEFAULT_PAGE_SIZE, cap);
+  }
   // A connection's edges are as many as the page the connection field asked for: counted there.
   if (node.name.value === 'edges') return 1;
   return unwrap(type).list ? (LIST_BOUNDS[key] ?? MAX_FIRST) : 1;
@@ -132,10 +151,12 @@ export function measureOperations(context: ValidationContext): DocumentMeasure[]
           const inner =
             node.selectionSet && isCompositeType(named) ? selection(node.selectionSet, named) : ZERO;
           const defaultFirst = field.args.find((a) => a.name === 'first')?.defaultValue;
+          const relay = field.args.some((a) => a.name === 'last');
           measure = {
             depth: 1 + inner.depth,
             aliases: own + inner.aliases,
-            cost: 1 + multiplier(node, `${parent.name}.${name}`, field.type, defaultFirst) * inner.cost,
+            cost:
+              1 + multiplier(node, `${parent.name}.${name}`, field.type, defaultFirst, relay) * inner.cost,
           };
         }
       } else if (node.kind === Kind.INLINE_FRAGMENT) {

@@ -15,6 +15,7 @@ import {
   ReadModel,
   countryArgument,
   pageSize,
+  relayWindow,
   timelineFilterOf,
   topicArgument,
   topicPrefixArgument,
@@ -32,8 +33,11 @@ import { toNode, type StatementNode } from '../graphql/statement-node.js';
 
 export interface TimelineArgs {
   filter?: TimelineRequest['filter'];
-  first: number;
+  /** Relay: `first` after `after`, or `last` before `before` (not both counts; 50 when neither) */
+  first?: number;
   after?: string;
+  last?: number;
+  before?: string;
   order: 'ASC' | 'DESC';
   minPosition?: Position;
   /** read the timeline as it stood at this log position (see `asOfPosition`) */
@@ -80,14 +84,14 @@ export class StatementQueries {
     const code = this.country(country, 'country');
     const request = this.request(args);
     await this.reach(args.minPosition);
-    return connection(this.readModel.countryTimeline(code, request), request.asOf, request.after);
+    return connection(this.readModel.countryTimeline(code, request), request.asOf);
   }
 
   async topicTimeline(topic: string, args: TimelineArgs): Promise<StatementConnectionType> {
     const slug = topicArgument(topic, 'topic');
     const request = this.request(args);
     await this.reach(args.minPosition);
-    return connection(this.readModel.topicTimeline(slug, request), request.asOf, request.after);
+    return connection(this.readModel.topicTimeline(slug, request), request.asOf);
   }
 
   topics(prefix: string | undefined, first: number) {
@@ -162,15 +166,16 @@ export class StatementQueries {
   private request(args: TimelineArgs): TimelineRequest {
     return {
       filter: timelineFilterOf(args.filter, this.reference.countries),
-      first: pageSize(args.first),
+      ...relayWindow(args.first, args.last),
       after: args.after,
+      before: args.before,
       order: args.order,
       asOf: args.asOf,
     };
   }
 }
 
-function connection(page: TimelinePage, asOf: Position | undefined, after?: string): StatementConnectionType {
+function connection(page: TimelinePage, asOf: Position | undefined): StatementConnectionType {
   return {
     edges:
       asOf === undefined
@@ -179,9 +184,8 @@ function connection(page: TimelinePage, asOf: Position | undefined, after?: stri
     pageInfo: {
       hasNextPage: page.hasNextPage,
       endCursor: page.endCursor,
-      // a page asked for after a cursor has at least that cursor's statement before it
-      hasPreviousPage: after !== undefined,
-      startCursor: page.edges[0]?.cursor ?? null,
+      hasPreviousPage: page.hasPreviousPage,
+      startCursor: page.startCursor,
     },
     // a getter: the read model counts only when the client selects the field
     get totalCount() {

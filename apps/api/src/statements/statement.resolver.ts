@@ -38,8 +38,19 @@ import { StatementQueries } from './statement-queries.js';
 
 const timelineArgs = {
   filter: { type: () => TimelineFilter, nullable: true },
-  first: { type: () => Int, defaultValue: 50 },
+  first: {
+    type: () => Int,
+    nullable: true,
+    description:
+      'Relay: the first items after `after` (50 when neither `first` nor `last` is given; at most 100)',
+  },
   after: { type: () => String, nullable: true },
+  last: {
+    type: () => Int,
+    nullable: true,
+    description: 'Relay: the last items before `before` (not together with `first`; at most 100)',
+  },
+  before: { type: () => String, nullable: true, description: 'Relay: only items before this cursor' },
   order: { type: () => SortOrderEnum, defaultValue: 'ASC' },
   minPosition: { type: () => PositionScalar, nullable: true },
   asOf: {
@@ -85,8 +96,10 @@ export class StatementResolver {
   async countryTimeline(
     @Args('country', { type: () => CountryCodeScalar }) country: string,
     @Args('filter', timelineArgs.filter) filter: TimelineFilter, // the class, not a union, so the pipe validates it (null when absent)
-    @Args('first', timelineArgs.first) first: number,
+    @Args('first', timelineArgs.first) first: number | undefined,
     @Args('after', timelineArgs.after) after: string | undefined,
+    @Args('last', timelineArgs.last) last: number | undefined,
+    @Args('before', timelineArgs.before) before: string | undefined,
     @Args('order', timelineArgs.order) order: SortOrder,
     @Args('minPosition', timelineArgs.minPosition) minPosition: Position | undefined,
     @Args('asOf', timelineArgs.asOf) asOf: string | undefined,
@@ -94,8 +107,10 @@ export class StatementResolver {
   ) {
     return this.queries.countryTimeline(country, {
       filter: filter ?? undefined,
-      first,
+      first: first ?? undefined,
       after: after ?? undefined,
+      last: last ?? undefined,
+      before: before ?? undefined,
       order,
       minPosition: minPosition ?? undefined,
       asOf: await this.queries.asOfPosition(asOf ?? undefined, asOfPosition ?? undefined),
@@ -106,8 +121,10 @@ export class StatementResolver {
   async topicTimeline(
     @Args('topic') topic: string,
     @Args('filter', timelineArgs.filter) filter: TimelineFilter, // the class, not a union, so the pipe validates it (null when absent)
-    @Args('first', timelineArgs.first) first: number,
+    @Args('first', timelineArgs.first) first: number | undefined,
     @Args('after', timelineArgs.after) after: string | undefined,
+    @Args('last', timelineArgs.last) last: number | undefined,
+    @Args('before', timelineArgs.before) before: string | undefined,
     @Args('order', timelineArgs.order) order: SortOrder,
     @Args('minPosition', timelineArgs.minPosition) minPosition: Position | undefined,
     @Args('asOf', timelineArgs.asOf) asOf: string | undefined,
@@ -115,8 +132,10 @@ export class StatementResolver {
   ) {
     return this.queries.topicTimeline(topic, {
       filter: filter ?? undefined,
-      first,
+      first: first ?? undefined,
       after: after ?? undefined,
+      last: last ?? undefined,
+      before: before ?? undefined,
       order,
       minPosition: minPosition ?? undefined,
       asOf: await this.queries.asOfPosition(asOf ?? undefined, asOfPosition ?? undefined),

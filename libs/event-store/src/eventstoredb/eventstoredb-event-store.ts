@@ -27,6 +27,7 @@ import {
   type ExpectedRevision,
   type JsonObject,
   type Position,
+  type ReadAllBackwardsOptions,
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
@@ -410,6 +411,36 @@ export class EventStoreDbEventStore extends EventStore {
       if (received < requested || lastRaw === undefined || remaining === 0) return;
       from = lastRaw; // inclusive: the event there is dropped above as already seen
       pageSize = Math.min(pageSize * 4, this.options.pageSize);
+    }
+  }
+
+  /** A BACKWARDS read of `$all`, a page at a time, skipping other applications' events as `readAll` does. */
+  override async *readAllBackwards(options: ReadAllBackwardsOptions = {}): AsyncIterable<RecordedEvent> {
+    this.assertOpen();
+    let before = options.beforePosition;
+    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    assertCount('maxCount', remaining);
+    let from: ReadPosition = before === undefined ? END : toClientPosition(before);
+    while (remaining > 0) {
+      let received = 0;
+      let lastRaw: ClientPosition | undefined;
+      const page = this.client.readAll({
+        fromPosition: from,
+        maxCount: this.options.pageSize,
+        direction: BACKWARDS,
+      });
+      for await (const resolved of cancelling(page)) {
+        received += 1;
+        if (resolved.event === undefined) continue;
+        lastRaw = resolved.event.position;
+        const event = this.fromAll(resolved.event);
+        if (event === undefined || (before !== undefined && event.position >= before)) continue;
+        before = event.position;
+        yield event;
+        if (--remaining === 0) return;
+      }
+      if (received < this.options.pageSize || lastRaw === undefined) return;
+      from = lastRaw; // a backward read from a position gives the events before it
     }
   }
 

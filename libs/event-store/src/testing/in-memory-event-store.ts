@@ -5,6 +5,7 @@ import {
   type ExpectedRevision,
   type JsonObject,
   type Position,
+  type ReadAllBackwardsOptions,
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
@@ -126,6 +127,17 @@ export class InMemoryEventStore extends EventStore {
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     const events = this.log.slice(Number(options.fromPosition ?? 0n));
+    for (const event of events.slice(0, options.maxCount ?? events.length)) yield copy(event);
+  }
+
+  override async *readAllBackwards(options: ReadAllBackwardsOptions = {}): AsyncIterable<RecordedEvent> {
+    const { maxCount } = options;
+    if (maxCount !== undefined && !(Number.isSafeInteger(maxCount) && maxCount >= 0)) {
+      throw new RangeError(`maxCount must be an integer >= 0, got ${maxCount}`);
+    }
+    // position n is log[n - 1]
+    const end = options.beforePosition === undefined ? this.log.length : Number(options.beforePosition) - 1;
+    const events = this.log.slice(0, Math.max(0, end)).reverse();
     for (const event of events.slice(0, options.maxCount ?? events.length)) yield copy(event);
   }
 

@@ -81,21 +81,50 @@ export function inRowidOrder<T extends { document: SearchDocument }>(writes: Ite
 
 /**
  * Statements whose text, speaker or sources match `query` (FTS5, bm25-ranked), with the timeline filters.
- * Edges carry no roles. Cursors are offsets into the ranked list.
+ * Edges carry no roles. Cursors are offsets into the ranked list (ranks are not keys), so a page either way is
+ * an offset window: `first` items from `after`, or `last` items up to `before` (up to the end without it,
+ * which needs the count).
  */
 export function search(read: Reader, req: SearchRequest): StatementConnection {
-  const { pageSql, pageParams, countSql, countParams, offset, ranked } = buildSearchSql(req);
+  const { pageSql, pageParams, countSql, countParams, backward, size, low, high, ranked } =
+    buildSearchSql(req);
+  let total: number | undefined;
+  const count = (): number =>
+    (total ??= Number(read.sql.get<{ total: bigint }>(countSql, ...countParams)?.total ?? 0n));
+  // [start, end): the page's offsets; `probe` more rows are read to learn what lies beyond it
+  let start: number;
+  let end: number;
+  if (backward) {
+    end = Math.max(low, high ?? count());
+    start = Math.max(low, end - size);
+  } else {
+    start = low;
+    end = Math.max(low, Math.min(high ?? Number.MAX_SAFE_INTEGER, low + size));
+  }
+  // forward: one more row says whether a next page exists (within `before`); backward with `before`: the row
+  // at `before` says whether anything follows the page
+  const probe = backward ? (high === undefined ? 0 : 1) : high === undefined || end < high ? 1 : 0;
+  const wanted = end - start + probe;
   const rows =
-    (ranked && rankedSearchRows(read.sql, ranked, offset, req.first + 1)) ??
-    read.sql.all<StatementRow>(pageSql, ...pageParams);
-  const edges = rows.slice(0, req.first).map((row, i) => ({
-    cursor: encodeSearchCursor(offset + i),
+    (ranked && rankedSearchRows(read.sql, ranked, start, wanted)) ??
+    read.sql.all<StatementRow>(pageSql, ...pageParams, wanted, start);
+  const page = rows.slice(0, end - start);
+  const edges = page.map((row, i) => ({
+    cursor: encodeSearchCursor(start + i),
     node: read.view(row),
     roles: [],
   }));
+  const beyond = rows.length > end - start;
   return withLazyCount(
-    { edges, hasNextPage: rows.length > req.first, endCursor: edges.at(-1)?.cursor ?? null },
-    () => Number(read.sql.get<{ total: bigint }>(countSql, ...countParams)?.total ?? 0n),
+    {
+      edges,
+      hasNextPage: beyond,
+      // forward after a cursor: the cursor's own item lies before; backward: items between `after` and the page
+      hasPreviousPage: backward ? start > low : low > 0,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    count,
   );
 }
 
@@ -127,6 +156,6 @@ function rankedSearchRows(
 }
 
 export function explainSearch(sql: Sql, req: SearchRequest): string[] {
-  const { pageSql, pageParams } = buildSearchSql(req);
-  return sql.explain(pageSql, pageParams);
+  const { pageSql, pageParams, size, low } = buildSearchSql(req);
+  return sql.explain(pageSql, [...pageParams, size + 1, low]);
 }

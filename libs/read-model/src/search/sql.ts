@@ -1,7 +1,8 @@
 import { COUNTRY_ROLES, STATEMENT_KINDS, type CountryRole } from '#domain';
 import { InvalidArgumentError, InvalidCursorError } from '../errors.js';
 import { overlapsFromTerm, sortKeyRange } from '../partial-date.js';
-import { checkFirst, STATEMENT_COLUMNS } from '../query-args.js';
+import { pageWindow, STATEMENT_COLUMNS } from '../query-args.js';
+import { involvesOtherCountryTerm } from '../timelines/sql.js';
 import type { SearchRequest } from '../types.js';
 
 /**
@@ -80,7 +81,13 @@ export interface SearchSql {
   pageParams: unknown[];
   countSql: string;
   countParams: unknown[];
-  offset: number;
+  /** the page query's parameters end with its LIMIT and OFFSET, which `search` appends */
+  backward: boolean;
+  size: number;
+  /** the first offset the page may start at: after `after` */
+  low: number;
+  /** the offset of `before` (exclusive end), if given */
+  high?: number;
   /**
    * Set when no filter but `includeRetracted` applies: the page can then be ranked in the FTS index alone
    * (`rankSql`: the top documents, `?` the match and the limit) and its statements read by position
@@ -100,14 +107,16 @@ function narrows(filter: SearchRequest['filter']): boolean {
     some(filter.kinds) ||
     some(filter.topics) ||
     some(filter.roles) ||
-    filter.counterpart !== undefined
+    filter.counterpart !== undefined ||
+    filter.involvesOtherCountry !== undefined
   );
 }
 
 export function buildSearchSql(req: SearchRequest): SearchSql {
-  checkFirst(req.first);
+  const { backward, size } = pageWindow(req);
   const match = toFtsQuery(req.query);
-  const offset = req.after === undefined ? 0 : decodeSearchCursor(req.after) + 1;
+  const low = req.after === undefined ? 0 : decodeSearchCursor(req.after, 'after') + 1;
+  const high = req.before === undefined ? undefined : decodeSearchCursor(req.before, 'before');
   const filter = req.filter ?? {};
 
   const where = (params: unknown[]): string => {
@@ -153,6 +162,9 @@ export function buildSearchSql(req: SearchRequest): SearchSql {
       );
       params.push(filter.counterpart);
     }
+    if (filter.involvesOtherCountry !== undefined) {
+      terms.push(involvesOtherCountryTerm('s.id', filter.involvesOtherCountry, undefined, params));
+    }
     return terms.join(' AND ');
   };
 
@@ -165,7 +177,6 @@ export function buildSearchSql(req: SearchRequest): SearchSql {
   const pageSql =
     `SELECT ${STATEMENT_COLUMNS} FROM ${from} WHERE ${where(pageParams)} ` +
     `ORDER BY bm25(statement_search, ${WEIGHTS}), s.recorded_position LIMIT ? OFFSET ?`;
-  pageParams.push(req.first + 1, offset);
   const ranked = narrows(req.filter)
     ? undefined
     : {
@@ -178,7 +189,7 @@ export function buildSearchSql(req: SearchRequest): SearchSql {
           'WHERE s.recorded_position IN (SELECT value FROM json_each(?)) AND s.valid_to IS NULL',
         activeOnly: req.filter?.includeRetracted !== true,
       };
-  return { pageSql, pageParams, countSql, countParams, offset, ranked };
+  return { pageSql, pageParams, countSql, countParams, backward, size, low, high, ranked };
 }
 
 const ROLE_COLUMN: Record<CountryRole, string> = {

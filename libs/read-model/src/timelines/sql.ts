@@ -2,7 +2,7 @@ import { COUNTRY_ROLES, STATEMENT_KINDS, type CountryRole } from '#domain';
 import { decodeCursor } from '../cursor.js';
 import { InvalidArgumentError } from '../errors.js';
 import { overlapsFromTerm, sortKeyRange } from '../partial-date.js';
-import { checkAsOf, checkFirst, STATEMENT_COLUMNS, validAt } from '../query-args.js';
+import { checkAsOf, pageWindow, STATEMENT_COLUMNS, validAt } from '../query-args.js';
 import type { TimelineRequest } from '../types.js';
 
 /**
@@ -31,6 +31,17 @@ export interface TimelineSql {
   pageParams: unknown[];
   countSql: string;
   countParams: unknown[];
+  /** `last` was given: the page query reads in the reverse order, and its rows are turned round */
+  backward: boolean;
+  /** `first` or `last` */
+  size: number;
+  /**
+   * When paging forward after a cursor: is there an item at or before it? When paging backward before a
+   * cursor: is there one at or beyond it? (Relay's hasPreviousPage / hasNextPage on the far side of the
+   * cursor.) One row at most, a range scan of the same index.
+   */
+  beyondSql?: string;
+  beyondParams?: unknown[];
   /**
    * The `timeline_counts` column that answers the count when the request is the whole current timeline
    * (no filter but `includeRetracted`, no `asOf`): `active`, or `current` with retracted entries included.
@@ -49,7 +60,8 @@ export function counterFor(req: TimelineRequest): 'active' | 'current' | undefin
     none(filter.kinds) &&
     none(filter.roles) &&
     none(filter.topics) &&
-    filter.counterpart === undefined;
+    filter.counterpart === undefined &&
+    filter.involvesOtherCountry === undefined;
   if (!unfiltered) return undefined;
   return filter.includeRetracted === true ? 'current' : 'active';
 }
@@ -61,10 +73,12 @@ const ROLE_COLUMN: Record<CountryRole, string> = {
 };
 
 export function buildTimelineSql(source: TimelineSource, req: TimelineRequest): TimelineSql {
-  checkFirst(req.first);
+  const { backward, size } = pageWindow(req);
   checkAsOf(req.asOf);
   if (req.order !== 'ASC' && req.order !== 'DESC') throw new InvalidArgumentError('order', 'ASC or DESC');
-  const after = req.after === undefined ? undefined : decodeCursor(req.after);
+  const scope = cursorScope(source);
+  const after = req.after === undefined ? undefined : decodeCursor(req.after, 'after', scope);
+  const before = req.before === undefined ? undefined : decodeCursor(req.before, 'before', scope);
 
   const where = (params: unknown[]): string[] => {
     const filter = req.filter ?? {};
@@ -115,6 +129,11 @@ export function buildTimelineSql(source: TimelineSource, req: TimelineRequest): 
       );
       params.push(...counterpartParams);
     }
+    if (filter.involvesOtherCountry !== undefined) {
+      terms.push(
+        involvesOtherCountryTerm('e.statement_id', filter.involvesOtherCountry, asOf, params, source),
+      );
+    }
     return terms;
   };
 
@@ -125,19 +144,83 @@ export function buildTimelineSql(source: TimelineSource, req: TimelineRequest): 
   const pageParams: unknown[] = [];
   const join = `JOIN statements s ON s.id = e.statement_id AND ${validAt('s', req.asOf, pageParams)}`;
   const terms = where(pageParams);
-  const direction = req.order;
+  const keys = '(e.sort_key, e.recorded_position, e.statement_id)';
+  // "later in the requested order": > when ascending, < when descending
+  const later = req.order === 'ASC' ? '>' : '<';
+  const earlier = req.order === 'ASC' ? '<' : '>';
   if (after !== undefined) {
-    terms.push(
-      `(e.sort_key, e.recorded_position, e.statement_id) ${direction === 'ASC' ? '>' : '<'} (?, ?, ?)`,
-    );
+    terms.push(`${keys} ${later} (?, ?, ?)`);
     pageParams.push(after.sortKey, after.recordedPosition, after.statementId);
   }
+  if (before !== undefined) {
+    terms.push(`${keys} ${earlier} (?, ?, ?)`);
+    pageParams.push(before.sortKey, before.recordedPosition, before.statementId);
+  }
+  // a backward page is the same keyset walked from the other end (then turned round by the caller)
+  const flip = (order: 'ASC' | 'DESC'): 'ASC' | 'DESC' => (order === 'ASC' ? 'DESC' : 'ASC');
+  const direction = backward ? flip(req.order) : req.order;
   const roleColumns = source.table === 'country_entries' ? ', e.is_speaker, e.is_target, e.is_mentioned' : '';
   const pageSql =
     `SELECT e.sort_key AS entry_sort_key, e.recorded_position AS entry_recorded_position${roleColumns}, ` +
     `${STATEMENT_COLUMNS} FROM ${from} ${join} WHERE ${terms.join(' AND ')} ` +
     `ORDER BY e.sort_key ${direction}, e.recorded_position ${direction}, e.statement_id ${direction} LIMIT ?`;
-  pageParams.push(req.first + 1);
+  pageParams.push(size + 1);
 
-  return { pageSql, pageParams, countSql, countParams, counter: counterFor(req) };
+  // the far side of the cursor the page starts from (the other cursor does not bound it: Relay's edges
+  // beyond `after` / `before` in the whole connection)
+  const far = backward ? before : after;
+  let beyondSql: string | undefined;
+  let beyondParams: unknown[] | undefined;
+  if (far !== undefined) {
+    beyondParams = [];
+    const beyondTerms = where(beyondParams);
+    beyondTerms.push(`${keys} ${backward ? later : earlier}= (?, ?, ?)`);
+    beyondParams.push(far.sortKey, far.recordedPosition, far.statementId);
+    beyondSql = `SELECT 1 AS found FROM ${from} WHERE ${beyondTerms.join(' AND ')} LIMIT 1`;
+  }
+
+  return {
+    pageSql,
+    pageParams,
+    countSql,
+    countParams,
+    backward,
+    size,
+    beyondSql,
+    beyondParams,
+    counter: counterFor(req),
+  };
+}
+
+/** What a timeline's cursors are tagged with, so that one timeline refuses another's cursor. */
+export const cursorScope = (source: TimelineSource): string => `${source.keyColumn}:${source.key}`;
+
+/**
+ * `filter.involvesOtherCountry`: the statement `idColumn` involves a country other than the timeline's (on a
+ * country timeline), or at least two countries (elsewhere), in any role, as of `asOf`; `false` negates it.
+ * A lookup by the entries' primary key (statement_id leads), a few rows per statement.
+ */
+export function involvesOtherCountryTerm(
+  idColumn: string,
+  wanted: boolean,
+  asOf: bigint | undefined,
+  params: unknown[],
+  source?: TimelineSource,
+): string {
+  if (typeof wanted !== 'boolean') {
+    throw new InvalidArgumentError('filter.involvesOtherCountry', 'must be true or false');
+  }
+  let term: string;
+  if (source?.table === 'country_entries') {
+    term =
+      `EXISTS (SELECT 1 FROM country_entries o WHERE o.statement_id = ${idColumn} AND o.country <> e.country` +
+      ` AND ${validAt('o', asOf, params)})`;
+  } else {
+    const first = validAt('o', asOf, params);
+    const second = validAt('p', asOf, params);
+    term =
+      `EXISTS (SELECT 1 FROM country_entries o JOIN country_entries p ON p.statement_id = o.statement_id` +
+      ` AND p.country > o.country WHERE o.statement_id = ${idColumn} AND ${first} AND ${second})`;
+  }
+  return wanted ? term : `NOT ${term}`;
 }

@@ -5,7 +5,7 @@ import { withLazyCount } from '../query-args.js';
 import type { Sql } from '../sql.js';
 import type { Reader, StatementRow } from '../statement.js';
 import type { CountryEntry, StatementConnection, TimelineRequest, TopicEntry } from '../types.js';
-import { buildTimelineSql, type TimelineSource } from './sql.js';
+import { buildTimelineSql, cursorScope, type TimelineSource } from './sql.js';
 
 /**
  * The question "what did a country say, hear or get mentioned in; what was said about a topic?": the
@@ -171,17 +171,24 @@ export function timelinePage(
   source: TimelineSource,
   req: TimelineRequest,
 ): StatementConnection {
-  const { pageSql, pageParams, countSql, countParams, counter } = buildTimelineSql(source, req);
+  const { pageSql, pageParams, countSql, countParams, counter, backward, size, beyondSql, beyondParams } =
+    buildTimelineSql(source, req);
   const rows = read.sql.all<TimelineRow>(pageSql, ...pageParams);
-  const edges = rows.slice(0, req.first).map((row) => ({
-    cursor: encodeCursor({
-      sortKey: row.entry_sort_key,
-      recordedPosition: row.entry_recorded_position,
-      statementId: row.id,
-    }),
+  const more = rows.length > size;
+  const page = rows.slice(0, size);
+  if (backward) page.reverse();
+  const scope = cursorScope(source);
+  const edges = page.map((row) => ({
+    cursor: encodeCursor(
+      { sortKey: row.entry_sort_key, recordedPosition: row.entry_recorded_position, statementId: row.id },
+      scope,
+    ),
     node: read.view(row),
     roles: rolesOf(row),
   }));
+  const beyond =
+    beyondSql !== undefined &&
+    read.sql.get<{ found: bigint }>(beyondSql, ...(beyondParams ?? [])) !== undefined;
   const count = (): number => {
     if (counter === undefined) {
       return Number(read.sql.get<{ total: bigint }>(countSql, ...countParams)?.total ?? 0n);
@@ -194,19 +201,29 @@ export function timelinePage(
     return Number(row?.total ?? 0n);
   };
   return withLazyCount(
-    { edges, hasNextPage: rows.length > req.first, endCursor: edges.at(-1)?.cursor ?? null },
+    {
+      edges,
+      hasNextPage: backward ? beyond : more,
+      hasPreviousPage: backward ? more : beyond,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
     count,
   );
 }
 
-/** `EXPLAIN QUERY PLAN` of a timeline's page or count query. */
+/** `EXPLAIN QUERY PLAN` of a timeline's page or count query, or of the query that looks past the cursor. */
 export function explainTimeline(
   sql: Sql,
   source: TimelineSource,
   req: TimelineRequest,
-  query: 'page' | 'count',
+  query: 'page' | 'count' | 'beyond',
 ): string[] {
-  const { pageSql, pageParams, countSql, countParams } = buildTimelineSql(source, req);
+  const { pageSql, pageParams, countSql, countParams, beyondSql, beyondParams } = buildTimelineSql(
+    source,
+    req,
+  );
+  if (query === 'beyond') return beyondSql === undefined ? [] : sql.explain(beyondSql, beyondParams ?? []);
   return query === 'page' ? sql.explain(pageSql, pageParams) : sql.explain(countSql, countParams);
 }
 
