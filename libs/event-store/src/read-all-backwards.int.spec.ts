@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventStore, type ReadAllBackwardsOptions, type RecordedEvent } from './event-store.js';
 import { EventStoreDbEventStore } from './eventstoredb/eventstoredb-event-store.js';
-import { FakeEventStoreDbClient } from './testing/fake-eventstoredb-client.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
 import { collect, event, InMemoryEventStore } from './testing/index.js';
 import { KurrentWireCluster } from './testing/kurrent-wire-server/index.js';
@@ -51,7 +50,7 @@ describe('readAllBackwards on each adapter', () => {
       () => SqliteEventStore.open(join(dir, `${Math.random().toString(36).slice(2)}.db`), { pageSize: 4 }),
     ],
     ['in memory', () => new InMemoryEventStore()],
-    ['EventStoreDB', () => new EventStoreDbEventStore(new FakeEventStoreDbClient(), { pageSize: 3 })],
+    // EventStoreDB: over real gRPC below
     ['upcasting', () => new UpcastingEventStore(new InMemoryEventStore(), new UpcasterRegistry())],
     ['the default', () => new DefaultBackwards()],
   ];
@@ -89,10 +88,18 @@ describe('readAllBackwards over real gRPC (wire-level test server)', () => {
     const cluster = await KurrentWireCluster.start({ systemEventEvery: 3 });
     const store = EventStoreDbEventStore.connect(cluster.connectionString, { pageSize: 4 });
     try {
+      expect(await collect(store.readAllBackwards())).toEqual([]); // only the server's own events so far
       await seed(store, 17);
       const all = await collect(store.readAll());
       expect(all).toHaveLength(17);
       expect(positions(await collect(store.readAllBackwards()))).toEqual(positions(all).reverse());
+      expect(positions(await collect(store.readAllBackwards({ maxCount: 5 })))).toEqual(
+        positions(all.slice(12)).reverse(),
+      );
+      expect(await collect(store.readAllBackwards({ maxCount: 0 }))).toEqual([]);
+      await expect(collect(store.readAllBackwards({ maxCount: -1 }))).rejects.toThrow(/maxCount|atMost/);
+      expect((await collect(store.readAllBackwards({ maxCount: 1 })))[0]).toEqual(all[16]);
+      expect(cluster.openCalls).toBeLessThanOrEqual(1); // every page ended: nothing left open but BatchAppend
       const before = (all[10] as RecordedEvent).position;
       expect(
         positions(await collect(store.readAllBackwards({ beforePosition: before, maxCount: 7 }))),

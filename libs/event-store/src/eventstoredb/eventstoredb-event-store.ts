@@ -421,15 +421,14 @@ export class EventStoreDbEventStore extends EventStore {
     let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
     assertCount('maxCount', remaining);
     let from: ReadPosition = before === undefined ? END : toClientPosition(before);
+    let pageSize = firstPageSize(this.options.pageSize);
     while (remaining > 0) {
+      // as `readAll`: never more than is wanted, so a page read to its end needs no cancel
+      const requested = Math.min(pageSize, remaining);
       let received = 0;
       let lastRaw: ClientPosition | undefined;
-      const page = this.client.readAll({
-        fromPosition: from,
-        maxCount: this.options.pageSize,
-        direction: BACKWARDS,
-      });
-      for await (const resolved of cancelling(page)) {
+      const page = this.client.readAll({ fromPosition: from, maxCount: requested, direction: BACKWARDS });
+      for await (const resolved of cancelling(page, requested)) {
         received += 1;
         if (resolved.event === undefined) continue;
         lastRaw = resolved.event.position;
@@ -437,9 +436,10 @@ export class EventStoreDbEventStore extends EventStore {
         if (event === undefined || (before !== undefined && event.position >= before)) continue;
         before = event.position;
         yield event;
-        if (--remaining === 0) return;
+        remaining -= 1;
       }
-      if (received < this.options.pageSize || lastRaw === undefined) return;
+      if (received < requested || lastRaw === undefined || remaining === 0) return;
+      pageSize = Math.min(pageSize * 4, this.options.pageSize);
       from = lastRaw; // a backward read from a position gives the events before it
     }
   }
