@@ -393,14 +393,15 @@ export class EventStoreDbEventStore extends EventStore {
     let from: ReadPosition = after === 0n ? START : toClientPosition(after);
     let pageSize = firstPageSize(this.options.pageSize);
     while (remaining > 0) {
-      // never ask for more than is wanted: a page read to its end needs no cancel (see `cancelling`)
-      const requested = Math.min(pageSize, remaining);
+      // never ask for much more than is wanted, so a page read to its end needs no cancel (see `cancelling`);
+      // one more than is wanted, because a page after the first starts at the event the last one ended with
+      const requested = Math.min(pageSize, remaining + 1);
       let received = 0;
       let lastRaw: ClientPosition | undefined;
       const page = this.client.readAll({ fromPosition: from, maxCount: requested, direction: FORWARDS });
       for await (const resolved of cancelling(page, requested)) {
         received += 1;
-        if (resolved.event === undefined) continue;
+        if (resolved.event === undefined || remaining === 0) continue; // the rest of the page is drained
         lastRaw = resolved.event.position;
         const event = this.fromAll(resolved.event);
         if (event === undefined || event.position <= after) continue;
