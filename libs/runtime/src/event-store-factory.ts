@@ -51,10 +51,11 @@ export function openConfiguredEventStore(config: AppConfig, notices: EventStoreN
     const store = EventStoreDbEventStore.connect(config.eventStoreConnectionString, {
       onSubscriptionDropped: notices.onSubscriptionDropped,
       onEventSkipped: (skipped) => onEventSkipped(skippedEventMessage(skipped), skipped.kind),
-      onFailover: (error, stream) =>
+      onFailover: (error, stream, operation) =>
         onFailover(
-          `append to ${stream} met a leader change (${error instanceof Error ? error.message : String(error)}); ` +
-            'trying once more on the new leader with the same event ids',
+          `${operation === 'append' ? 'append to' : 'read of'} ${stream} met a leader change ` +
+            `(${error instanceof Error ? error.message : String(error)}); trying once more on the new leader` +
+            (operation === 'append' ? ' with the same event ids' : ', from where it stopped'),
         ),
     });
     return new UpcastingEventStore(store, statementUpcasters);

@@ -140,8 +140,8 @@ export interface EventStoreDbEventStoreOptions {
    */
   maxAppendSize?: number;
   /**
-   * Wait before the one retry of an append that met a leader change (`NotLeader`/`Unavailable`), so the
-   * client has reconnected to the new leader; 250 ms.
+   * Wait before the one retry of an append or a read that met a leader change (`NotLeader`/`Unavailable`),
+   * so the client has reconnected to the new leader; 250 ms.
    */
   failoverRetryDelayMs?: number;
   /** told about every dropped subscription before it resubscribes (default: nothing) */
@@ -151,8 +151,11 @@ export interface EventStoreDbEventStoreOptions {
    * counted in `skippedEvents()`); default: nothing
    */
   onEventSkipped?: (skipped: SkippedEvent) => void;
-  /** told before the one retry of an append after a leader change (default: nothing) */
-  onFailover?: (error: unknown, stream: string) => void;
+  /**
+   * told before the one retry of an append or a read after a leader change, with the stream (`$all` for a
+   * read of the log) and what was tried (default: nothing)
+   */
+  onFailover?: (error: unknown, stream: string, operation: 'append' | 'read') => void;
 }
 
 type Callbacks = 'onSubscriptionDropped' | 'onEventSkipped' | 'onFailover';
@@ -228,7 +231,10 @@ interface StreamHead {
  *   and drops what it had already delivered: consumers see no gap and no duplicate.
  * - An append that meets a leader change (`NotLeader`, `Unavailable`) is tried once more, on the new leader,
  *   with the same event ids: its re-read finds the events if the first try stored them (an idempotent
- *   retry), and the exact expected revision keeps it from storing them twice.
+ *   retry), and the exact expected revision keeps it from storing them twice. A read that meets one is
+ *   tried once more as well, from where it stopped (reads go to the leader, and the first call after the
+ *   leader dies is the one that finds out): every read, not only the first of a command, survives one
+ *   leader change, and none delivers an event twice.
  *
  * Cost: an append reads its whole stream (statement streams are short), and an append to a stream that
  * reads empty costs one more request (the probe). An id stored in ANOTHER stream is not detected (the
@@ -340,8 +346,7 @@ export class EventStoreDbEventStore extends EventStore {
         if (!isLeaderChange(error) || failedOver) throw error;
         // one retry, on the new leader, with the same ids: the re-read sees a first try that was stored
         failedOver = true;
-        this.options.onFailover?.(error, stream);
-        await delay(this.options.failoverRetryDelayMs);
+        await this.beforeFailover(error, stream, 'append');
       }
     }
     if (isWrongExpectedVersion(conflict)) throw toWrongExpectedRevisionError(conflict, stream, expected);
@@ -368,20 +373,28 @@ export class EventStoreDbEventStore extends EventStore {
     const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
     assertCount('fromRevision', fromRevision);
     assertCount('maxCount', maxCount);
-    if (maxCount === 0) return;
-    const read = this.client.readStream(this.serverName(stream), {
-      fromRevision: BigInt(fromRevision),
-      maxCount,
-      direction: FORWARDS,
-    });
-    try {
-      for await (const resolved of cancelling(read)) {
-        if (resolved.event === undefined) continue;
-        const event = this.fromStream(resolved.event);
-        if (event !== undefined) yield event;
+    let next = fromRevision;
+    let left = maxCount;
+    for (let failedOver = false; left > 0; failedOver = true) {
+      const read = this.client.readStream(this.serverName(stream), {
+        fromRevision: BigInt(next),
+        maxCount: left,
+        direction: FORWARDS,
+      });
+      try {
+        for await (const resolved of cancelling(read)) {
+          if (resolved.event === undefined) continue;
+          next = Number(resolved.event.revision) + 1;
+          left -= 1; // the server counts every event it reads, this service's or not
+          const event = this.fromStream(resolved.event);
+          if (event !== undefined) yield event;
+        }
+        return;
+      } catch (error) {
+        if (isStreamNotFound(error)) return;
+        if (!isLeaderChange(error) || failedOver) throw error;
+        await this.beforeFailover(error, stream, 'read'); // then on from the revision after the last one read
       }
-    } catch (error) {
-      if (!isStreamNotFound(error)) throw error;
     }
   }
 
@@ -392,6 +405,7 @@ export class EventStoreDbEventStore extends EventStore {
     assertCount('maxCount', remaining);
     let from: ReadPosition = after === 0n ? START : toClientPosition(after);
     let pageSize = firstPageSize(this.options.pageSize);
+    let failedOver = false;
     while (remaining > 0) {
       // never ask for much more than is wanted, so a page read to its end needs no cancel (see `cancelling`);
       // one more than is wanted, because a page after the first starts at the event the last one ended with
@@ -399,15 +413,22 @@ export class EventStoreDbEventStore extends EventStore {
       let received = 0;
       let lastRaw: ClientPosition | undefined;
       const page = this.client.readAll({ fromPosition: from, maxCount: requested, direction: FORWARDS });
-      for await (const resolved of cancelling(page, requested)) {
-        received += 1;
-        if (resolved.event === undefined || remaining === 0) continue; // the rest of the page is drained
-        lastRaw = resolved.event.position;
-        const event = this.fromAll(resolved.event);
-        if (event === undefined || event.position <= after) continue;
-        after = event.position;
-        yield event;
-        remaining -= 1;
+      try {
+        for await (const resolved of cancelling(page, requested)) {
+          received += 1;
+          if (resolved.event === undefined || remaining === 0) continue; // the rest of the page is drained
+          lastRaw = resolved.event.position;
+          const event = this.fromAll(resolved.event);
+          if (event === undefined || event.position <= after) continue;
+          after = event.position;
+          yield event;
+          remaining -= 1;
+        }
+      } catch (error) {
+        if (!isLeaderChange(error) || failedOver) throw error;
+        failedOver = true;
+        await this.beforeFailover(error, '$all', 'read');
+        continue; // the page again, from where it started: what was delivered of it is at or before `after`
       }
       if (received < requested || lastRaw === undefined || remaining === 0) return;
       from = lastRaw; // inclusive: the event there is dropped above as already seen
@@ -423,21 +444,29 @@ export class EventStoreDbEventStore extends EventStore {
     assertCount('maxCount', remaining);
     let from: ReadPosition = before === undefined ? END : toClientPosition(before);
     let pageSize = firstPageSize(this.options.pageSize);
+    let failedOver = false;
     while (remaining > 0) {
       // as `readAll`: never more than is wanted, so a page read to its end needs no cancel
       const requested = Math.min(pageSize, remaining);
       let received = 0;
       let lastRaw: ClientPosition | undefined;
       const page = this.client.readAll({ fromPosition: from, maxCount: requested, direction: BACKWARDS });
-      for await (const resolved of cancelling(page, requested)) {
-        received += 1;
-        if (resolved.event === undefined) continue;
-        lastRaw = resolved.event.position;
-        const event = this.fromAll(resolved.event);
-        if (event === undefined || (before !== undefined && event.position >= before)) continue;
-        before = event.position;
-        yield event;
-        remaining -= 1;
+      try {
+        for await (const resolved of cancelling(page, requested)) {
+          received += 1;
+          if (resolved.event === undefined) continue;
+          lastRaw = resolved.event.position;
+          const event = this.fromAll(resolved.event);
+          if (event === undefined || (before !== undefined && event.position >= before)) continue;
+          before = event.position;
+          yield event;
+          remaining -= 1;
+        }
+      } catch (error) {
+        if (!isLeaderChange(error) || failedOver) throw error;
+        failedOver = true;
+        await this.beforeFailover(error, '$all', 'read');
+        continue; // the page again, from where it started: what was delivered of it is at or after `before`
       }
       if (received < requested || lastRaw === undefined || remaining === 0) return;
       pageSize = Math.min(pageSize * 4, this.options.pageSize);
@@ -466,6 +495,10 @@ export class EventStoreDbEventStore extends EventStore {
    */
   override async headPosition(): Promise<Position> {
     this.assertOpen();
+    return this.failingOver('$all', () => this.findHeadPosition());
+  }
+
+  private async findHeadPosition(): Promise<Position> {
     let from: ReadPosition = END;
     let pageSize = 1; // the last event is nearly always this store's: one event, read to its end
     for (;;) {
@@ -506,21 +539,23 @@ export class EventStoreDbEventStore extends EventStore {
     const revisions = new Map<string, number>();
     for (const stream of new Set(streams)) {
       rules.assertStreamName(stream, RULES);
-      const read = this.client.readStream(this.serverName(stream), {
-        fromRevision: END,
-        maxCount: 1,
-        direction: BACKWARDS,
-      });
-      let lastIsOurs = true;
-      try {
-        for await (const resolved of cancelling(read)) {
-          if (resolved.event === undefined) continue;
-          if (this.fromStream(resolved.event) === undefined) lastIsOurs = false;
-          else revisions.set(stream, Number(resolved.event.revision));
+      const lastIsOurs = await this.failingOver(stream, async () => {
+        const read = this.client.readStream(this.serverName(stream), {
+          fromRevision: END,
+          maxCount: 1,
+          direction: BACKWARDS,
+        });
+        try {
+          for await (const resolved of cancelling(read)) {
+            if (resolved.event === undefined) continue;
+            if (this.fromStream(resolved.event) === undefined) return false;
+            revisions.set(stream, Number(resolved.event.revision));
+          }
+        } catch (error) {
+          if (!isStreamNotFound(error)) throw error;
         }
-      } catch (error) {
-        if (!isStreamNotFound(error)) throw error;
-      }
+        return true;
+      });
       if (!lastIsOurs) {
         const ours = await collect(this.readStream(stream));
         const last = ours.at(-1);
@@ -536,6 +571,23 @@ export class EventStoreDbEventStore extends EventStore {
     this.closed = true;
     for (const subscription of [...this.subscriptions]) await subscription.close();
     await this.client.dispose();
+  }
+
+  /** A read done in one call, done once more on the new leader when the first met a leader change. */
+  private async failingOver<T>(stream: string, read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (error) {
+      if (!isLeaderChange(error)) throw error;
+      await this.beforeFailover(error, stream, 'read');
+      return read();
+    }
+  }
+
+  /** Tells `onFailover`, then gives the client the time to reconnect to the new leader. */
+  private async beforeFailover(error: unknown, stream: string, operation: 'append' | 'read'): Promise<void> {
+    this.options.onFailover?.(error, stream, operation);
+    await delay(this.options.failoverRetryDelayMs);
   }
 
   /** One read-decide-append round; a lost race is a conflict to decide again on. */

@@ -298,6 +298,54 @@ describe('EventStoreDbEventStore over real gRPC: a three-node cluster whose lead
     },
   );
 
+  /** The first call after the leader dies is the one that meets it: each read retries once, as appends do. */
+  const reads = {
+    readStream: () => collect(store.readStream('s-3')),
+    readAll: () => collect(store.readAll()),
+    readAllBackwards: () => collect(store.readAllBackwards({ maxCount: 2 })),
+    headPosition: () => store.headPosition(),
+    streamRevisions: () => store.streamRevisions(['s-1', 's-4', 'absent']),
+    appendToStream: () => store.appendToStream('s-9', [event('E')], { expectedRevision: 'no_stream' }),
+  } satisfies Record<string, () => Promise<unknown>>;
+
+  it.each(Object.keys(reads) as (keyof typeof reads)[])(
+    'the first %s after the leader dies answers, from the new leader, as before it died',
+    async (name) => {
+      const failovers: string[] = [];
+      await store.close();
+      store = EventStoreDbEventStore.connect(cluster.connectionString, {
+        pageSize: 2,
+        failoverRetryDelayMs: 50,
+        onFailover: (_error, stream, operation) => failovers.push(`${operation} ${stream}`),
+      });
+      for (let i = 0; i < 5; i++) {
+        await store.appendToStream(`s-${i}`, [event('E', { i }), event('F', { i })], {
+          expectedRevision: 'no_stream',
+        });
+      }
+      const before = name === 'appendToStream' ? undefined : await reads[name]();
+      cluster.kill();
+      const after = await reads[name]();
+      if (before !== undefined) expect(after).toEqual(before);
+      else expect(streamRecords('s-9').map((r) => r.type)).toEqual(['E']);
+      expect(failovers).toHaveLength(1);
+      expect(failovers[0]).toMatch(name === 'appendToStream' ? /^append s-9$/ : /^read /);
+    },
+  );
+
+  it('a read of the log that the leader dies in the middle of goes on from where it was, each event once', async () => {
+    for (let i = 0; i < 30; i++) {
+      await store.appendToStream(`s-${i}`, [event('E', { i })], { expectedRevision: 'no_stream' });
+    }
+    const expected = await collect(store.readAll());
+    const seen: RecordedEvent[] = [];
+    for await (const e of store.readAll()) {
+      seen.push(e);
+      if (seen.length === 5) cluster.kill();
+    }
+    expect(seen.map((e) => e.id)).toEqual(expected.map((e) => e.id));
+  });
+
   it('during a subscription: it resubscribes and delivers every event once', async () => {
     const delivered: RecordedEvent[] = [];
     const subscription = store.subscribeToAll();
