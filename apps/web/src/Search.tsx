@@ -28,18 +28,19 @@ export function SearchView({
   actions?: (s: StatementSummary) => ReactNode;
 }) {
   const [draft, setDraft] = useState<SearchParams>(params);
-  // the cursors of the pages before this one, so that Previous goes back the way Next came
-  const [trail, setTrail] = useState<string[]>([]);
   useEffect(() => setDraft(params), [params]);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    setTrail([]);
-    navigate(formatRoute({ view: 'search', params: { ...draft, after: '', before: '' } }));
+    navigate(formatRoute({ view: 'search', params: { ...draft, after: '', before: '', page: '' } }));
   };
   const set = (key: keyof SearchParams) => (value: string) => setDraft((d) => ({ ...d, [key]: value }));
 
   const wanted = plan(params);
+  // the page's number says where the list is; the cursors alone say what it shows (a shared link pages both ways)
+  const page = Math.max(1, Number.parseInt(params.page, 10) || 1);
+  const turn = (to: Pick<SearchParams, 'after' | 'before' | 'page'>) =>
+    navigate(formatRoute({ view: 'search', params: { ...params, ...to } }));
   return (
     <section aria-labelledby="search-heading">
       <h1 id="search-heading">Search statements</h1>
@@ -114,7 +115,6 @@ export function SearchView({
             className="secondary"
             onClick={() => {
               setDraft(emptySearch());
-              setTrail([]);
               navigate(formatRoute({ view: 'search', params: emptySearch() }));
             }}
           >
@@ -128,17 +128,10 @@ export function SearchView({
         <Results
           plan={wanted}
           after={params.after}
-          page={trail.length}
-          onNext={(cursor) => {
-            setTrail((t) => [...t, params.after]);
-            navigate(formatRoute({ view: 'search', params: { ...params, after: cursor } }));
-          }}
-          onPrevious={() => {
-            const previous = trail[trail.length - 1] ?? '';
-            setTrail((t) => t.slice(0, -1));
-            navigate(formatRoute({ view: 'search', params: { ...params, after: previous } }));
-          }}
-          hasPrevious={params.after !== ''}
+          before={params.before}
+          page={page}
+          onNext={(cursor) => turn({ after: cursor, before: '', page: String(page + 1) })}
+          onPrevious={(cursor) => turn({ after: '', before: cursor, page: page > 2 ? String(page - 1) : '' })}
           actions={actions}
           country={params.country ? resolveCountry(params.country) : undefined}
         />
@@ -171,23 +164,28 @@ function TopicField({ value, onChange }: { value: string; onChange: (topic: stri
 function Results({
   plan: wanted,
   after,
+  before,
   page,
   onNext,
   onPrevious,
-  hasPrevious,
   actions,
   country,
 }: {
   plan: Exclude<ReturnType<typeof plan>, { kind: 'none' }>;
   after: string;
+  before: string;
   page: number;
   onNext: (cursor: string) => void;
-  onPrevious: () => void;
-  hasPrevious: boolean;
+  onPrevious: (cursor: string) => void;
   actions?: (s: StatementSummary) => ReactNode;
   country: string | undefined;
 }) {
-  const common = { filter: wanted.filter, first: PAGE_SIZE, after: after || null };
+  // Relay both ways: Next asks for the page after the last result, Previous for the one before the first
+  const paging =
+    before !== ''
+      ? { first: null, after: null, last: PAGE_SIZE, before }
+      : { first: PAGE_SIZE, after: after || null, last: null, before: null };
+  const common = { filter: wanted.filter, ...paging };
   const [search] = useQuery({
     query: SEARCH,
     variables: { query: wanted.kind === 'search' ? wanted.query : '', ...common },
@@ -203,6 +201,7 @@ function Results({
     variables: { topic: wanted.kind === 'topic' ? wanted.topic : '', ...common },
     pause: wanted.kind !== 'topic',
   });
+  // while a page loads, the one before it may still be shown: its number and its cursors are not this page's
   const result = wanted.kind === 'search' ? search : wanted.kind === 'country' ? byCountry : byTopic;
   const list: Connection | undefined =
     wanted.kind === 'search'
@@ -214,7 +213,7 @@ function Results({
     <section aria-labelledby="results-heading" aria-busy={result.fetching}>
       <h2 id="results-heading">
         {list ? `${list.totalCount} statement${list.totalCount === 1 ? '' : 's'}` : 'Loading…'}
-        {list && list.totalCount > 0 && <span className="page"> · page {page + 1}</span>}
+        {list && list.totalCount > 0 && !result.fetching && <span className="page"> · page {page}</span>}
       </h2>
       {country && (
         <p>
@@ -229,16 +228,20 @@ function Results({
           <StatementList
             statements={list.edges.map((e) => e.node)}
             actions={actions}
-            start={page * PAGE_SIZE + 1}
+            start={(page - 1) * PAGE_SIZE + 1}
           />
           <nav aria-label="Result pages" className="pager">
-            <button type="button" onClick={onPrevious} disabled={!hasPrevious}>
+            <button
+              type="button"
+              onClick={() => list.pageInfo.startCursor && onPrevious(list.pageInfo.startCursor)}
+              disabled={result.fetching || !list.pageInfo.hasPreviousPage}
+            >
               ← Previous page
             </button>
             <button
               type="button"
               onClick={() => list.pageInfo.endCursor && onNext(list.pageInfo.endCursor)}
-              disabled={!list.pageInfo.hasNextPage}
+              disabled={result.fetching || !list.pageInfo.hasNextPage}
             >
               Next page →
             </button>

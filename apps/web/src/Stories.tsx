@@ -2,7 +2,7 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { ErrorNotice, headlineOf } from './common.js';
 import { STATEMENT_SUMMARY, words, type StatementSummary } from './graphql.js';
-import { formatRoute } from './routes.js';
+import { emptySearch, formatRoute } from './routes.js';
 import {
   ADD_STORY_ITEM,
   ANNOTATE_STORY_ITEM,
@@ -253,18 +253,7 @@ export function StoryEditor({
         <a
           href={formatRoute({
             view: 'search',
-            params: {
-              q: '',
-              country: '',
-              counterpart: '',
-              topic: '',
-              kind: '',
-              role: '',
-              from: '',
-              to: '',
-              after: '',
-              before: '',
-            },
+            params: emptySearch(),
           })}
         >
           Find statements

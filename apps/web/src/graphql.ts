@@ -39,12 +39,19 @@ const SUMMARY = `
 
 export const SEARCH = gql<
   { searchStatements: Connection },
-  { query: string; filter: TimelineFilterInput; first: number; after: string | null }
+  {
+    query: string;
+    filter: TimelineFilterInput;
+    first: number | null;
+    after: string | null;
+    last: number | null;
+    before: string | null;
+  }
 >`
-  query ExplorerSearch($query: String!, $filter: TimelineFilter, $first: Int, $after: String) {
-    searchStatements(query: $query, filter: $filter, first: $first, after: $after) {
+  query ExplorerSearch($query: String!, $filter: TimelineFilter, $first: Int, $after: String, $last: Int, $before: String) {
+    searchStatements(query: $query, filter: $filter, first: $first, after: $after, last: $last, before: $before) {
       totalCount
-      pageInfo { hasNextPage endCursor }
+      pageInfo { hasNextPage endCursor hasPreviousPage startCursor }
       edges { cursor node { ${SUMMARY} } }
     }
   }
@@ -52,12 +59,19 @@ export const SEARCH = gql<
 
 export const COUNTRY_TIMELINE = gql<
   { countryTimeline: Connection },
-  { country: string; filter: TimelineFilterInput; first: number; after: string | null }
+  {
+    country: string;
+    filter: TimelineFilterInput;
+    first: number | null;
+    after: string | null;
+    last: number | null;
+    before: string | null;
+  }
 >`
-  query ExplorerCountry($country: CountryCode!, $filter: TimelineFilter, $first: Int, $after: String) {
-    countryTimeline(country: $country, filter: $filter, first: $first, after: $after) {
+  query ExplorerCountry($country: CountryCode!, $filter: TimelineFilter, $first: Int, $after: String, $last: Int, $before: String) {
+    countryTimeline(country: $country, filter: $filter, first: $first, after: $after, last: $last, before: $before) {
       totalCount
-      pageInfo { hasNextPage endCursor }
+      pageInfo { hasNextPage endCursor hasPreviousPage startCursor }
       edges { cursor node { ${SUMMARY} } }
     }
   }
@@ -65,12 +79,19 @@ export const COUNTRY_TIMELINE = gql<
 
 export const TOPIC_TIMELINE = gql<
   { topicTimeline: Connection },
-  { topic: string; filter: TimelineFilterInput; first: number; after: string | null }
+  {
+    topic: string;
+    filter: TimelineFilterInput;
+    first: number | null;
+    after: string | null;
+    last: number | null;
+    before: string | null;
+  }
 >`
-  query ExplorerTopic($topic: String!, $filter: TimelineFilter, $first: Int, $after: String) {
-    topicTimeline(topic: $topic, filter: $filter, first: $first, after: $after) {
+  query ExplorerTopic($topic: String!, $filter: TimelineFilter, $first: Int, $after: String, $last: Int, $before: String) {
+    topicTimeline(topic: $topic, filter: $filter, first: $first, after: $after, last: $last, before: $before) {
       totalCount
-      pageInfo { hasNextPage endCursor }
+      pageInfo { hasNextPage endCursor hasPreviousPage startCursor }
       edges { cursor node { ${SUMMARY} } }
     }
   }

@@ -25,6 +25,8 @@ export interface SearchParams {
   after: string;
   /** the cursor before which the page ends (paging backwards), '' when paging forwards */
   before: string;
+  /** the number of the page shown, for its heading and the numbers of its results; '' for 1 */
+  page: string;
 }
 
 export const SEARCH_KEYS = [
@@ -38,6 +40,7 @@ export const SEARCH_KEYS = [
   'to',
   'after',
   'before',
+  'page',
 ] as const;
 
 export const emptySearch = (): SearchParams => ({
@@ -51,6 +54,7 @@ export const emptySearch = (): SearchParams => ({
   to: '',
   after: '',
   before: '',
+  page: '',
 });
 
 export function parseRoute(hash: string): Route {
