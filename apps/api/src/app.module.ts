@@ -199,6 +199,7 @@ export class AppModule {
             return new LiveSubscriptions({
               maxBufferedBytes: config.security.ws.maxBufferedBytes,
               sharedExecution: config.security.ws.sharedExecution,
+              flushDelayMs: config.security.ws.flushDelayMs,
               formatResult: (result) =>
                 format(
                   result as Parameters<ErrorFormatter>[0],

@@ -44,6 +44,11 @@ export interface WebSocketConfig {
    * `COMMUNIQUE_WS_SHARED_EXECUTION=false` executes for each subscriber alone (for comparison, §11.20)
    */
   sharedExecution: boolean;
+  /**
+   * milliseconds live messages are held to leave a connection in one write (0: those of one turn of the event
+   * loop only); `COMMUNIQUE_WS_FLUSH_MS`, at most 1000 (DESIGN §11.20)
+   */
+  flushDelayMs: number;
 }
 
 export interface RateLimitConfig {
@@ -219,6 +224,7 @@ export function loadSecurityConfig(env: NodeJS.ProcessEnv, host: string): Securi
       ),
       maxReplayEvents: integer(env, 'COMMUNIQUE_WS_MAX_REPLAY_EVENTS', 10_000, 0, 10_000_000),
       sharedExecution: flag(env, 'COMMUNIQUE_WS_SHARED_EXECUTION', true),
+      flushDelayMs: integer(env, 'COMMUNIQUE_WS_FLUSH_MS', 0, 0, 1000),
     },
     metrics: metricsAccess(env),
   };

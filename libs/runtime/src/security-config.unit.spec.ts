@@ -34,6 +34,7 @@ describe('security configuration', () => {
       maxBufferedBytes: 131072,
       maxReplayEvents: 10000,
       sharedExecution: true,
+      flushDelayMs: 0,
     });
   });
 

@@ -14,6 +14,7 @@ import {
   type GraphQLResolveInfo,
   type OperationDefinitionNode,
 } from 'graphql';
+import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import type { RequestAuth } from '../security/access.js';
 import type { ConnectionState } from '../security/websocket-door.js';
@@ -35,6 +36,11 @@ import type { ConnectionState } from '../security/websocket-door.js';
  *   it was sent: live changes arriving meanwhile wait (bounded by the same limit) and are sent after the
  *   replay, each only if its position is past the last one sent. Positions only grow, so nothing is sent
  *   twice or skipped.
+ *
+ * - Sends are coalesced: a connection's socket is corked at its first message of a turn of the event loop (or
+ *   of `flushDelayMs`) and uncorked once for all, so the messages of a batch of changes (and of every group
+ *   the connection is in) leave in one write; with a thousand sockets the system calls, not the executions,
+ *   are what a change costs.
  *
  * The subscription resolver returns the iterator `subscribe` gives; it never yields (this class writes to
  * the socket), and it ends when Mercurius returns it (the client's `complete`, or the connection closing).
@@ -58,6 +64,11 @@ export interface LiveOptions {
   formatResult: (result: ExecutionResult) => unknown;
   /** how long a replay waits for a full send buffer to drain before the subscriber is told it fell behind */
   replayStallMs?: number;
+  /**
+   * How long changes are held to go out together (0: only those of one turn of the event loop, which adds no
+   * wait); each connection then gets one system call per flush instead of one per change.
+   */
+  flushDelayMs?: number;
 }
 
 export interface SubscribeOptions<P> {
@@ -98,11 +109,14 @@ export class LiveSubscriptions {
   private readonly groups = new Map<string, LiveGroup<unknown>>();
   private readonly byChannel = new Map<string, Set<LiveGroup<unknown>>>();
   private readonly outboxes = new WeakMap<WebSocket, Outbox>();
+  private readonly flusher: Flusher;
   private separateGroups = 0;
   /** executions run (each a GraphQL execution of a group for one change): for tests and metrics */
   executions = 0;
 
-  constructor(readonly options: LiveOptions) {}
+  constructor(readonly options: LiveOptions) {
+    this.flusher = new Flusher(options.flushDelayMs ?? 0);
+  }
 
   /** Groups live now (each one execution per change). */
   get groupCount(): number {
@@ -173,7 +187,7 @@ export class LiveSubscriptions {
   private outboxOf(socket: WebSocket): Outbox {
     let outbox = this.outboxes.get(socket);
     if (!outbox) {
-      outbox = new Outbox(socket, this.options.maxBufferedBytes);
+      outbox = new Outbox(socket, this.options.maxBufferedBytes, this.flusher);
       this.outboxes.set(socket, outbox);
     }
     return outbox;
@@ -282,6 +296,7 @@ class Outbox {
   constructor(
     readonly socket: WebSocket,
     readonly maxBufferedBytes: number,
+    private readonly flusher: Flusher,
   ) {
     this.dataType = socket.protocol === 'graphql-ws' ? 'data' : 'next';
   }
@@ -339,8 +354,40 @@ class Outbox {
   }
 
   write(text: string): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(text);
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.flusher.hold(this.socket);
+    this.socket.send(text);
   }
+}
+
+/**
+ * Corks sockets until the next flush, then uncorks them all: what was sent meanwhile leaves in one write per
+ * socket. Works on the TCP socket under the WebSocket (ws keeps it in `_socket`); without one it does nothing.
+ * `bufferedAmount` counts what is corked, so the bound holds as before.
+ */
+class Flusher {
+  private readonly held = new Set<Duplex>();
+  private scheduled = false;
+
+  constructor(private readonly delayMs: number) {}
+
+  hold(socket: WebSocket): void {
+    const raw = (socket as unknown as { _socket?: Duplex })._socket;
+    if (raw === undefined || this.held.has(raw) || raw.destroyed) return;
+    raw.cork();
+    this.held.add(raw);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    if (this.delayMs > 0) setTimeout(this.flush, this.delayMs);
+    else setImmediate(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    const held = [...this.held];
+    this.held.clear();
+    for (const raw of held) raw.uncork();
+  };
 }
 
 class LiveSubscriber {
@@ -375,7 +422,7 @@ class LiveSubscriber {
   send(position: bigint, rendered: Rendered): void {
     if (this.ended || position <= this.lastPosition) return;
     if (!this.outbox.fits(rendered.bytes + this.prefix.length + 1)) return;
-    this.outbox.socket.send(this.prefix + rendered.text + '}');
+    this.outbox.write(this.prefix + rendered.text + '}');
     this.lastPosition = position;
   }
 

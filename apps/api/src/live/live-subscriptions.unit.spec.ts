@@ -6,6 +6,7 @@ import {
   type GraphQLObjectType,
   type GraphQLResolveInfo,
 } from 'graphql';
+import { Writable } from 'node:stream';
 import type WebSocket from 'ws';
 import { LiveSubscriptions, type LiveContext, type LiveEvent, type Replay } from './live-subscriptions.js';
 
@@ -43,11 +44,38 @@ class FakeSocket {
 
 const flush = () => new Promise((resolve) => setTimeout(resolve, 20));
 
-function setUp(options: { maxBufferedBytes?: number; shared?: boolean; replay?: Replay<Change> } = {}) {
+/** A socket over a stream that records each system call it would make: one `_writev` per uncorked batch. */
+class StreamSocket extends FakeSocket {
+  readonly writes: string[][] = [];
+  readonly _socket = new Writable({
+    writev: (chunks, done) => {
+      this.writes.push(chunks.map(({ chunk }) => String(chunk)));
+      done();
+    },
+    write: (chunk, _encoding, done) => {
+      this.writes.push([String(chunk)]);
+      done();
+    },
+  });
+  override send(text: string): void {
+    super.send(text);
+    this._socket.write(text); // as ws does, under its framing
+  }
+}
+
+function setUp(
+  options: {
+    maxBufferedBytes?: number;
+    shared?: boolean;
+    replay?: Replay<Change>;
+    flushDelayMs?: number;
+  } = {},
+) {
   const live = new LiveSubscriptions({
     maxBufferedBytes: options.maxBufferedBytes ?? 1 << 20,
     sharedExecution: options.shared ?? true,
     formatResult: (result) => result,
+    flushDelayMs: options.flushDelayMs,
   });
   let start = 0n;
   const schema = buildSchema(SDL);
@@ -110,6 +138,39 @@ const event = (position: number, id: string, country = 'DE'): LiveEvent<Change> 
 });
 
 describe('LiveSubscriptions', () => {
+  it.each([0, 30])(
+    'sends the changes of one turn (flushDelayMs %i) to a connection in one write, in order, and leaves nothing corked',
+    async (flushDelayMs) => {
+      const { live, connect } = setUp({ flushDelayMs });
+      const query = 'subscription { changed { id } }';
+      const sockets = [new StreamSocket(), new StreamSocket()];
+      for (const socket of sockets) await connect(query, {}, undefined, socket);
+      // two subscriptions on the second connection, in two groups: their messages go out together too
+      await connect('subscription { changed { id secret } }', {}, 'auditor', sockets[1], '2');
+
+      live.publish('changes', [event(1, 'a'), event(2, 'b'), event(3, 'c')]);
+      await new Promise((resolve) => setImmediate(resolve));
+      if (flushDelayMs > 0) expect(sockets[0]!.writes).toEqual([]); // still held
+      await flush();
+      await flush();
+      const ids = (chunks: string[]) =>
+        chunks.map(
+          (c) =>
+            (JSON.parse(c) as { payload: { data: { changed: { id: string } } } }).payload.data.changed.id,
+        );
+      expect(sockets[0]!.writes.map(ids)).toEqual([['a', 'b', 'c']]);
+      expect(sockets[1]!.writes).toHaveLength(1);
+      expect(sockets[1]!.writes[0]).toHaveLength(6);
+      for (const socket of sockets) expect(socket._socket.writableCorked).toBe(0);
+
+      // a later change is a write of its own
+      live.publish('changes', [event(4, 'd')]);
+      await flush();
+      await flush();
+      expect(sockets[0]!.writes.map(ids)).toEqual([['a', 'b', 'c'], ['d']]);
+    },
+  );
+
   it('executes a change once per group of equal subscriptions, however many sockets and resume positions', async () => {
     const { live, connect } = setUp();
     const a = 'subscription($c: String, $after: String) { changed(country: $c, after: $after) { id } }';

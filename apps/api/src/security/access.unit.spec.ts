@@ -26,6 +26,7 @@ const config = (overrides: Partial<SecurityConfig> = {}): SecurityConfig => ({
     maxBufferedBytes: 131072,
     maxReplayEvents: 10000,
     sharedExecution: true,
+    flushDelayMs: 0,
   },
   rateLimit: { burst: 0, perSecond: 1 },
   metrics: { host: '127.0.0.1' },

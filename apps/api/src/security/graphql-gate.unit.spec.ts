@@ -29,6 +29,7 @@ const config = (overrides: Partial<SecurityConfig['limits']> = {}): SecurityConf
     maxBufferedBytes: 65536,
     maxReplayEvents: 10000,
     sharedExecution: true,
+    flushDelayMs: 0,
   },
   metrics: { host: '127.0.0.1' },
 });

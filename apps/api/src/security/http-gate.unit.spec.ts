@@ -144,6 +144,7 @@ describe('proxied requests without keys', () => {
       maxBufferedBytes: 131072,
       maxReplayEvents: 10000,
       sharedExecution: true,
+      flushDelayMs: 0,
     },
     metrics: { host: '127.0.0.1' },
   };
