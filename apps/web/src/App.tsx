@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { Provider } from 'urql';
-import { makeClient } from './client.js';
+import { makeClient, startingClient } from './client.js';
 import { CountryOptions } from './common.js';
 import { CountryPage } from './CountryPage.js';
 import { CorrectView, RecordView } from './EditorForm.js';
@@ -31,7 +31,7 @@ export function App() {
   const [route, navigate] = useRoute();
   // a new client when the key changes, so that nothing cached under the old key is shown under the new one
   const [keyVersion, setKeyVersion] = useState(0);
-  const client = useMemo(() => makeClient(), [keyVersion]);
+  const client = useMemo(() => (keyVersion === 0 ? startingClient() : makeClient()), [keyVersion]);
   const story = useCurrentStory();
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);

@@ -14,9 +14,8 @@ import {
   type StatementSummary,
 } from './graphql.js';
 import { emptySearch, formatRoute, type SearchParams } from './routes.js';
+import { PAGE_SIZE, pageVariables } from './results-request.js';
 import { plan } from './search-plan.js';
-
-export const PAGE_SIZE = 20;
 
 export function SearchView({
   params,
@@ -141,7 +140,14 @@ export function SearchView({
 }
 
 function TopicField({ value, onChange }: { value: string; onChange: (topic: string) => void }) {
-  const [{ data }] = useQuery({ query: TOPICS, variables: {}, requestPolicy: 'cache-first' });
+  // the suggestions are asked when the field is first used, not with the page: the results come first
+  const [wanted, setWanted] = useState(false);
+  const [{ data }] = useQuery({
+    query: TOPICS,
+    variables: {},
+    requestPolicy: 'cache-first',
+    pause: !wanted,
+  });
   return (
     <div className="field">
       <label htmlFor="topic">Topic</label>
@@ -150,7 +156,11 @@ function TopicField({ value, onChange }: { value: string; onChange: (topic: stri
         list="topic-options"
         value={value}
         autoComplete="off"
-        onChange={(e) => onChange(e.target.value)}
+        onFocus={() => setWanted(true)}
+        onChange={(e) => {
+          setWanted(true);
+          onChange(e.target.value);
+        }}
       />
       <datalist id="topic-options">
         {(data?.topics ?? []).map((t) => (
@@ -180,12 +190,7 @@ function Results({
   actions?: (s: StatementSummary) => ReactNode;
   country: string | undefined;
 }) {
-  // Relay both ways: Next asks for the page after the last result, Previous for the one before the first
-  const paging =
-    before !== ''
-      ? { first: null, after: null, last: PAGE_SIZE, before }
-      : { first: PAGE_SIZE, after: after || null, last: null, before: null };
-  const common = { filter: wanted.filter, ...paging };
+  const common = pageVariables(wanted, after, before);
   const [search] = useQuery({
     query: SEARCH,
     variables: { query: wanted.kind === 'search' ? wanted.query : '', ...common },
