@@ -1,4 +1,5 @@
 import { changesOf, emptyDraft, inputOf, type Draft } from './drafts.js';
+import { pageVariables, prefetchResults } from './results-request.js';
 import { emptySearch, formatRoute, parseRoute, type Route } from './routes.js';
 import { goldsteinWord, niceTicks, sqrtScale } from './scale.js';
 import { plan } from './search-plan.js';
@@ -138,5 +139,61 @@ describe("the activity chart's scale", () => {
       'very cooperative',
       'no score',
     ]);
+  });
+});
+
+describe('prefetchResults', () => {
+  const sent: { name: string | undefined; variables: unknown }[] = [];
+  const client = {
+    query: (document: { definitions: { name?: { value: string } }[] }, variables: unknown) => {
+      sent.push({ name: document.definitions[0]?.name?.value, variables });
+      return { toPromise: () => Promise.resolve() };
+    },
+  } as unknown as Parameters<typeof prefetchResults>[0];
+  beforeEach(() => (sent.length = 0));
+
+  it('asks what the result list will ask, in the direction the link pages', () => {
+    prefetchResults(client, '#/search?country=CN&counterpart=RU&kind=APPEAL&after=abc');
+    prefetchResults(client, '#/search?q=Xinjiang&country=TR&before=xyz&page=3');
+    prefetchResults(client, '#/search?topic=xinjiang');
+    const tr = plan({ ...emptySearch(), q: 'Xinjiang', country: 'TR' });
+    expect(sent).toEqual([
+      {
+        name: 'ExplorerCountry',
+        variables: {
+          country: 'CN',
+          filter: { counterpart: 'RU', kinds: ['APPEAL'] },
+          first: 20,
+          after: 'abc',
+          last: null,
+          before: null,
+        },
+      },
+      {
+        name: 'ExplorerSearch',
+        variables: {
+          query: 'Xinjiang',
+          ...pageVariables(tr as Exclude<typeof tr, { kind: 'none' }>, '', 'xyz'),
+        },
+      },
+      {
+        name: 'ExplorerTopic',
+        variables: { topic: 'xinjiang', filter: {}, first: 20, after: null, last: null, before: null },
+      },
+    ]);
+    expect(sent[1]?.variables).toMatchObject({ last: 20, before: 'xyz', first: null });
+  });
+
+  it('asks nothing for a view without a result list or a search that asks nothing', () => {
+    for (const hash of [
+      '#/statement/1',
+      '#/country/US',
+      '#/stories',
+      '#/search',
+      '#/search?q=a&role=SPEAKER',
+    ]) {
+      prefetchResults(client, hash);
+    }
+    expect(sent).toEqual([]);
   });
 });
