@@ -34,7 +34,13 @@ export class WsClient {
     readonly socket: WebSocket,
     readonly protocol: Protocol,
   ) {
-    socket.on('message', (raw: WebSocket.RawData) => {
+    socket.on('message', (raw: WebSocket.RawData, isBinary: boolean) => {
+      if (isBinary) {
+        // both protocols speak in text frames: a browser's client could not read a binary one as JSON
+        this.messages.push({ type: 'binary frame', payload: raw.toString() });
+        this.wake();
+        return;
+      }
       try {
         this.messages.push(JSON.parse(raw.toString()) as WsMessage);
       } catch {

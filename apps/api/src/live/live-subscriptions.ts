@@ -102,6 +102,21 @@ const TERMINATE_AFTER_MS = 30_000;
 interface Rendered {
   text: string;
   bytes: number;
+  /**
+   * The whole message, encoded, by its prefix (message type and subscription id): subscribers whose prefix is
+   * the same (clients number their subscriptions from 1) share one encoding of each change.
+   */
+  messages: Map<string, Buffer>;
+}
+
+/** The message of one change for one prefix, encoded once for every subscriber with that prefix. */
+function messageOf(rendered: Rendered, prefix: string): Buffer {
+  let message = rendered.messages.get(prefix);
+  if (message === undefined) {
+    message = Buffer.from(prefix + rendered.text + '}');
+    rendered.messages.set(prefix, message);
+  }
+  return message;
 }
 
 export class LiveSubscriptions {
@@ -283,7 +298,7 @@ class LiveGroup<P> {
       position: String(event.position),
     };
     const text = JSON.stringify({ ...formatted, extensions });
-    return { text, bytes: Buffer.byteLength(text) };
+    return { text, bytes: Buffer.byteLength(text), messages: new Map() };
   }
 }
 
@@ -353,10 +368,11 @@ class Outbox {
     }
   }
 
-  write(text: string): void {
+  /** A text frame; a Buffer is sent as the UTF-8 text it holds (a live message, encoded once for many). */
+  write(message: string | Buffer): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
     this.flusher.hold(this.socket);
-    this.socket.send(text);
+    this.socket.send(message, { binary: false });
   }
 }
 
@@ -421,8 +437,9 @@ class LiveSubscriber {
 
   send(position: bigint, rendered: Rendered): void {
     if (this.ended || position <= this.lastPosition) return;
-    if (!this.outbox.fits(rendered.bytes + this.prefix.length + 1)) return;
-    this.outbox.write(this.prefix + rendered.text + '}');
+    const message = messageOf(rendered, this.prefix);
+    if (!this.outbox.fits(message.length)) return;
+    this.outbox.write(message);
     this.lastPosition = position;
   }
 
