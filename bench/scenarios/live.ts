@@ -12,8 +12,9 @@
  * sampled clients, which parse every message, the others only count), whether every subscriber got every
  * change, and the service's RSS (at the start of the writes, at the end, peak).
  *
- * Slow consumers: 100 subscribers; 10 s of writes while they read, then they stop reading (`socket.pause()`)
- * for `BENCH_LIVE_SLOW_DURATION` (25 s) of writes (`BENCH_LIVE_SLOW_PER_CONNECTION` subscriptions on each of the
+ * Slow consumers: 100 subscribers; 5 s of writes to warm up, then `BENCH_LIVE_SLOW_DURATION` (25 s) of writes
+ * while they read (the control: what the writes alone add to RSS), then they stop reading (`socket.pause()`)
+ * for as long again (`BENCH_LIVE_SLOW_PER_CONNECTION` subscriptions on each of the
  * 100 connections, default 1: more fill the buffers sooner on a slow machine) with 4,000-character texts: the service's RSS growth and the
  * writers' rate paused / reading; then the clients read again and the scenario counts the
  * SUBSCRIBER_FELL_BEHIND messages and 4413 closes they find.
@@ -313,21 +314,29 @@ async function slowConsumers(): Promise<Figures> {
   try {
     subscribers.push(...(await connectAll(service.url, 100, 1, settings.liveSlowPerConnection)));
     await untilLive(service.url, subscribers);
-    // the writers' rate while the same 100 subscribers read, then while they do not
-    const readingStarted = performance.now();
-    const readingWrites = await writeFor(service.url, Math.min(10, settings.liveSlowSeconds), SLOW_TEXT);
-    const readingRate = readingWrites / ((performance.now() - readingStarted) / 1000);
+    // The same writes first while the 100 subscribers read (their rate, and the RSS the writes alone add:
+    // the store's and the read model's caches and the heap grow with the data), then while they do not.
+    const pid = service.child.pid ?? 0;
+    const growthDuring = async (seconds: number) => {
+      const before = statusKb(pid, 'VmRSS');
+      let peak = before;
+      const sampler = setInterval(() => (peak = Math.max(peak, statusKb(pid, 'VmRSS'))), 500);
+      const started = performance.now();
+      const writes = await writeFor(service.url, seconds, SLOW_TEXT);
+      const elapsed = (performance.now() - started) / 1000;
+      clearInterval(sampler);
+      const after = statusKb(pid, 'VmRSS');
+      return { before, after, growth: Math.max(after, peak) - before, writes, elapsed };
+    };
+    await writeFor(service.url, Math.min(5, settings.liveSlowSeconds), SLOW_TEXT); // warm-up
+    const reading = await growthDuring(settings.liveSlowSeconds);
+    const readingRate = reading.writes / reading.elapsed;
     for (const s of subscribers) s.socket.pause();
     await sleep(1000);
-    const pid = service.child.pid ?? 0;
-    const rssStart = statusKb(pid, 'VmRSS');
-    let rssMax = rssStart;
-    const sampler = setInterval(() => (rssMax = Math.max(rssMax, statusKb(pid, 'VmRSS'))), 500);
-    const started = performance.now();
-    const writes = await writeFor(service.url, settings.liveSlowSeconds, SLOW_TEXT);
-    const seconds = (performance.now() - started) / 1000;
-    clearInterval(sampler);
-    const rssEnd = statusKb(pid, 'VmRSS');
+    const paused = await growthDuring(settings.liveSlowSeconds);
+    const { writes, elapsed: seconds } = paused;
+    const rssStart = paused.before;
+    const rssEnd = paused.after;
     for (const s of subscribers) s.socket.resume();
     const deadline = Date.now() + 45_000;
     while (Date.now() < deadline && subscribers.some((s) => s.closeCode === undefined)) await sleep(200);
@@ -342,7 +351,8 @@ async function slowConsumers(): Promise<Figures> {
       'slow: writes/s paused / reading': round(writes / seconds / readingRate, 2),
       'slow: RSS at start MB': mb(rssStart),
       'slow: RSS at end MB': mb(rssEnd),
-      'slow: RSS growth MB': mb(Math.max(rssEnd, rssMax) - rssStart),
+      'slow: RSS growth MB': mb(paused.growth),
+      'slow: RSS growth, same writes read, MB': mb(reading.growth),
       'slow: told SUBSCRIBER_FELL_BEHIND': fellBehind.length,
       'slow: closed with 4413': subscribers.filter((s) => s.closeCode === 4413).length,
     };
