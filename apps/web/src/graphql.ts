@@ -37,19 +37,19 @@ const SUMMARY = `
   kind cameoCode goldstein text attribution status version sources(first: 3) { url outlet }
 `;
 
-export const SEARCH = gql<
-  { searchStatements: Connection },
-  {
-    query: string;
-    filter: TimelineFilterInput;
-    first: number | null;
-    after: string | null;
-    last: number | null;
-    before: string | null;
-  }
->`
-  query ExplorerSearch($query: String!, $filter: TimelineFilter, $first: Int, $after: String, $last: Int, $before: String) {
-    searchStatements(query: $query, filter: $filter, first: $first, after: $after, last: $last, before: $before) {
+/** The variables of every result list: the filter and one page in either Relay direction. */
+export interface PageVariables {
+  filter: TimelineFilterInput;
+  first: number | null;
+  after: string | null;
+  last: number | null;
+  before: string | null;
+}
+
+/** A result list's query: one connection field with its own argument, the filter and the Relay page. */
+const resultList = (operation: string, field: string, argument: string, type: string): string => `
+  query ${operation}($${argument}: ${type}!, $filter: TimelineFilter, $first: Int, $after: String, $last: Int, $before: String) {
+    ${field}(${argument}: $${argument}, filter: $filter, first: $first, after: $after, last: $last, before: $before) {
       totalCount
       pageInfo { hasNextPage endCursor hasPreviousPage startCursor }
       edges { cursor node { ${SUMMARY} } }
@@ -57,45 +57,17 @@ export const SEARCH = gql<
   }
 `;
 
-export const COUNTRY_TIMELINE = gql<
-  { countryTimeline: Connection },
-  {
-    country: string;
-    filter: TimelineFilterInput;
-    first: number | null;
-    after: string | null;
-    last: number | null;
-    before: string | null;
-  }
->`
-  query ExplorerCountry($country: CountryCode!, $filter: TimelineFilter, $first: Int, $after: String, $last: Int, $before: String) {
-    countryTimeline(country: $country, filter: $filter, first: $first, after: $after, last: $last, before: $before) {
-      totalCount
-      pageInfo { hasNextPage endCursor hasPreviousPage startCursor }
-      edges { cursor node { ${SUMMARY} } }
-    }
-  }
-`;
+export const SEARCH = gql<{ searchStatements: Connection }, PageVariables & { query: string }>(
+  resultList('ExplorerSearch', 'searchStatements', 'query', 'String'),
+);
 
-export const TOPIC_TIMELINE = gql<
-  { topicTimeline: Connection },
-  {
-    topic: string;
-    filter: TimelineFilterInput;
-    first: number | null;
-    after: string | null;
-    last: number | null;
-    before: string | null;
-  }
->`
-  query ExplorerTopic($topic: String!, $filter: TimelineFilter, $first: Int, $after: String, $last: Int, $before: String) {
-    topicTimeline(topic: $topic, filter: $filter, first: $first, after: $after, last: $last, before: $before) {
-      totalCount
-      pageInfo { hasNextPage endCursor hasPreviousPage startCursor }
-      edges { cursor node { ${SUMMARY} } }
-    }
-  }
-`;
+export const COUNTRY_TIMELINE = gql<{ countryTimeline: Connection }, PageVariables & { country: string }>(
+  resultList('ExplorerCountry', 'countryTimeline', 'country', 'CountryCode'),
+);
+
+export const TOPIC_TIMELINE = gql<{ topicTimeline: Connection }, PageVariables & { topic: string }>(
+  resultList('ExplorerTopic', 'topicTimeline', 'topic', 'String'),
+);
 
 export interface TimelineFilterInput {
   from?: string;

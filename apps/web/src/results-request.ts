@@ -1,20 +1,11 @@
 import type { Client } from 'urql';
-import { COUNTRY_TIMELINE, SEARCH, TOPIC_TIMELINE, type TimelineFilterInput } from './graphql.js';
+import { COUNTRY_TIMELINE, SEARCH, TOPIC_TIMELINE, type PageVariables } from './graphql.js';
 import { parseRoute } from './routes.js';
 import { plan } from './search-plan.js';
 
 export const PAGE_SIZE = 20;
 
 type Wanted = Exclude<ReturnType<typeof plan>, { kind: 'none' }>;
-
-/** The variables every result query takes: the filter, and a page in one Relay direction. */
-export interface PageVariables {
-  filter: TimelineFilterInput;
-  first: number | null;
-  after: string | null;
-  last: number | null;
-  before: string | null;
-}
 
 /**
  * Relay both ways: Next asks for the page after the last result (`after`), Previous for the one before the
