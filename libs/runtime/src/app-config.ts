@@ -12,6 +12,11 @@ export interface AppConfig {
   eventStore: 'sqlite' | 'eventstoredb';
   /** `EVENTSTORE_CONNECTION_STRING`, set when `eventStore` is `eventstoredb` */
   eventStoreConnectionString?: string;
+  /**
+   * `EVENTSTORE_MAX_APPEND_SIZE`: the cluster's `MaxAppendSize` in bytes (1 MiB, KurrentDB's default); an append
+   * that weighs more is refused before it is sent (docs/scaling.md)
+   */
+  eventStoreMaxAppendSize: number;
   production: boolean;
   /** how long a query with `minPosition` waits for the read model, in ms */
   minPositionTimeoutMs: number;
@@ -122,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     demo: flag(env, 'COMMUNIQUE_DEMO', true),
     eventStore,
     ...(eventStore === 'eventstoredb' ? { eventStoreConnectionString: connectionString } : {}),
+    eventStoreMaxAppendSize: integer(env, 'EVENTSTORE_MAX_APPEND_SIZE', 1024 * 1024, 1, 256 * 1024 * 1024),
     production: env.NODE_ENV === 'production',
     minPositionTimeoutMs: integer(env, 'COMMUNIQUE_MIN_POSITION_TIMEOUT_MS', 5000, 0, 60000),
     security: securityConfig(env, host),

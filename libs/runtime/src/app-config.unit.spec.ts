@@ -13,6 +13,16 @@ describe('configuration of the event store and operations', () => {
     expect(config).toMatchObject({ eventStore: 'eventstoredb', eventStoreConnectionString: connection });
   });
 
+  it("EVENTSTORE_MAX_APPEND_SIZE is the cluster's MaxAppendSize in bytes, 1 MiB by default", () => {
+    expect(loadConfig({}).eventStoreMaxAppendSize).toBe(1_048_576);
+    expect(loadConfig({ EVENTSTORE_MAX_APPEND_SIZE: '4194304' }).eventStoreMaxAppendSize).toBe(4_194_304);
+    for (const bad of ['0', '-1', '1.5', 'lots', '1e12']) {
+      expect(() => loadConfig({ EVENTSTORE_MAX_APPEND_SIZE: bad })).toThrow(
+        /^EVENTSTORE_MAX_APPEND_SIZE: expected an integer from 1 to 268435456/,
+      );
+    }
+  });
+
   it('EVENT_STORE=eventstoredb without a connection string is an error naming the variable', () => {
     expect(() => loadConfig({ EVENT_STORE: 'eventstoredb' })).toThrow(ConfigError);
     expect(() => loadConfig({ EVENT_STORE: 'eventstoredb' })).toThrow(

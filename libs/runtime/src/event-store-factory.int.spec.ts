@@ -61,3 +61,41 @@ describe('the configured EventStoreDB store tells about skipped events', () => {
     expect(told.map(([kind]) => kind).sort()).toEqual(['no-hash', 'system']);
   });
 });
+
+describe('the configured EventStoreDB store takes the cluster MaxAppendSize from EVENTSTORE_MAX_APPEND_SIZE', () => {
+  let cluster: KurrentWireCluster;
+  beforeEach(async () => {
+    cluster = await KurrentWireCluster.start({ maxAppendSize: 2 * 1024 * 1024 });
+  });
+  afterEach(() => cluster.close());
+
+  const heavy = () => event('Heavy', { text: 'x'.repeat(1_500_000) });
+  const open = (env: Record<string, string> = {}) =>
+    openConfiguredEventStore(
+      loadConfig({
+        EVENT_STORE: 'eventstoredb',
+        EVENTSTORE_CONNECTION_STRING: cluster.connectionString,
+        ...env,
+      }),
+    );
+
+  it('by default (1 MiB) a 1.5 MB append is refused before it is sent; with 2 MiB it is stored', async () => {
+    const byDefault = open();
+    try {
+      await expect(
+        byDefault.appendToStream('s', [heavy()], { expectedRevision: 'no_stream' }),
+      ).rejects.toThrow(/MaxAppendSize of 1048576 bytes/);
+    } finally {
+      await byDefault.close();
+    }
+    expect(cluster.log.records.filter((r) => r.stream === 's')).toEqual([]);
+
+    const raised = open({ EVENTSTORE_MAX_APPEND_SIZE: String(2 * 1024 * 1024) });
+    try {
+      const result = await raised.appendToStream('s', [heavy()], { expectedRevision: 'no_stream' });
+      expect(result.nextRevision).toBe(0);
+    } finally {
+      await raised.close();
+    }
+  });
+});

@@ -49,6 +49,7 @@ export function openConfiguredEventStore(config: AppConfig, notices: EventStoreN
       ((message: string, kind: SkippedEventKind) => (kind === 'system' ? undefined : warn(message)));
     const onFailover = notices.onFailover ?? warn;
     const store = EventStoreDbEventStore.connect(config.eventStoreConnectionString, {
+      maxAppendSize: config.eventStoreMaxAppendSize,
       onSubscriptionDropped: notices.onSubscriptionDropped,
       onEventSkipped: (skipped) => onEventSkipped(skippedEventMessage(skipped), skipped.kind),
       onFailover: (error, stream, operation) =>
