@@ -11,6 +11,7 @@ import {
   saveCheckpoint,
   type ReadModelOpenOptions,
 } from './read-model-file.js';
+import { dumpTables, tableRows } from './dump.js';
 import { DUMP_ORDER, LOG_INDEX_TABLES } from './schema.js';
 import { explainSearch, search } from './search/search.js';
 import { Sql } from './sql.js';
@@ -116,16 +117,9 @@ export class ReadModel {
     this.sql = new Sql(this.db);
   }
 
-  /**
-   * Every row of `table` in primary-key order, one at a time (for comparing large read models without
-   * loading them). `table` must be one of `DUMP_ORDER`.
-   */
-  *rows(table: string): IterableIterator<DumpRow> {
-    const order = DUMP_ORDER[table];
-    if (order === undefined) throw new Error(`unknown read-model table ${table}`);
-    const statement = this.db.prepare<unknown[], DumpRow>(`SELECT * FROM ${table} ORDER BY ${order}`);
-    statement.safeIntegers(true);
-    yield* statement.iterate();
+  /** Every row of `table` (one of `DUMP_ORDER`) in primary-key order, one at a time; see `tableRows`. */
+  rows(table: string): IterableIterator<DumpRow> {
+    return tableRows(this.db, table);
   }
 
   /**
@@ -290,12 +284,7 @@ export class ReadModel {
 
   /** Every row of every table in primary-key order (integers as bigint). For tests and rebuild checks. */
   dump(): ReadModelDump {
-    const dump: ReadModelDump = {};
-    for (const [table, order] of Object.entries(DUMP_ORDER)) {
-      const rowid = table === 'statement_search' ? 'rowid AS doc, ' : '';
-      dump[table] = this.sql.all<DumpRow>(`SELECT ${rowid}* FROM ${table} ORDER BY ${order}`);
-    }
-    return dump;
+    return dumpTables(this.sql);
   }
 }
 

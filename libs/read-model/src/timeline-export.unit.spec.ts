@@ -1,12 +1,5 @@
-import {
-  csvCell,
-  csvRow,
-  escapeHtml,
-  headlineHtmlOf,
-  headlineOf,
-  htmlTextOf,
-  timelineJsEvent,
-} from './timeline-export.js';
+import { escapeHtml, headlineHtmlOf, headlineOf, htmlTextOf } from './statement-text.js';
+import { csvCell, csvRow, timelineJsEvent } from './timeline-export.js';
 import type { StatementView } from './types.js';
 
 const view = (fields: Partial<StatementView> = {}): StatementView => ({
