@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import { authenticateRequest, decideAccess } from './access.js';
 import { bearerKey, findPrincipal, type SecurityConfig } from '#runtime';
+import { escapeHtml } from '#read-model';
 import type { TokenBuckets } from './rate-limit.js';
 
 /**
@@ -169,15 +170,6 @@ export function sendRefusal(reply: FastifyReply, route: string, refusal: DoorRef
   return reply.type('application/json; charset=utf-8').send(body);
 }
 
-function escapeHtmlText(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
-}
-
 function refusalPageHtml(refusal: DoorRefusal): string {
   return `<!doctype html>
 <html lang="en">
@@ -186,7 +178,7 @@ function refusalPageHtml(refusal: DoorRefusal): string {
 <title>Timeline: ${refusal.status} · Communiqué</title>
 </head>
 <body>
-<main><h1>${escapeHtmlText(refusal.error)}</h1><p class="error">${escapeHtmlText(refusal.reason)}</p></main>
+<main><h1>${escapeHtml(refusal.error)}</h1><p class="error">${escapeHtml(refusal.reason)}</p></main>
 </body>
 </html>
 `;
