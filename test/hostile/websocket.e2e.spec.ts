@@ -125,7 +125,11 @@ describe('the WebSocket door without keys', () => {
       const aliases = Array.from({ length: 80_000 }, (_, i) => `a${i}: id`).join(' ');
       client.subscribe('huge', `subscription { statementChanged { ${aliases} } }`);
       const closed = await client.waitForClose();
-      expect(closed.code).toBe(1009);
+      // The service closes with 1009 as soon as the frame's header says its length. The client may still be
+      // sending the rest: the service's kernel then answers the unread bytes with a TCP reset, which can
+      // overtake the close frame, and the client sees 1006 (seen once on Node 24 under the whole suite's load).
+      // Either way the service ended the connection (this client never closes) and sent nothing for it.
+      expect([1009, 1006]).toContain(closed.code);
       expect(client.messages.filter((m) => m.type === 'next' || m.type === 'data')).toEqual([]);
       await expectStillWell(server);
     });
