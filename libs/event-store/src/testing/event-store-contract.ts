@@ -449,7 +449,9 @@ export function eventStoreContract(
 
       it('refuses serialised data that is not a JSON object, before anything is stored', () => {
         expect(() => SerializedEventData.of([1, 2])).toThrow(/must be a JSON object/);
-        expect(() => SerializedEventData.fromCanonicalJson('[1,2]')).toThrow(/canonical JSON of a JSON object/);
+        expect(() => SerializedEventData.fromCanonicalJson('[1,2]')).toThrow(
+          /canonical JSON of a JSON object/,
+        );
         expect(() => SerializedEventData.fromCanonicalJson('')).toThrow(/canonical JSON of a JSON object/);
       });
     });
