@@ -162,6 +162,12 @@ export class ImportFile {
         reject: (error) => these.forEach((want) => want.reject(error)),
       });
       send({ type: 'commands', request, statements: these.map((want) => want.statement) });
+      holdWhileAsked();
+    };
+    /** an answer still to come keeps the process alive; after the last record, nothing else does */
+    const holdWhileAsked = (): void => {
+      if (asked.size > 0) worker.ref();
+      else if (ended) worker.unref();
     };
     const failAsked = (): void => {
       const error = failure ?? new ImportThreadError("the import's reading thread has stopped");
@@ -179,6 +185,7 @@ export class ImportFile {
       if (message.type === 'commands') {
         const pending = asked.get(message.request);
         asked.delete(message.request);
+        holdWhileAsked();
         pending?.resolve(message.commands);
         return;
       }
