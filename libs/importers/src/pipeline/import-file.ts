@@ -79,10 +79,15 @@ export class ImportFile {
   async importInto(
     store: EventStore,
     format: ImportFormat,
-    options: ImportOptions & { limits?: ReaderLimits },
+    options: ImportOptions & Omit<ImportFileOptions, 'batchSize'> & { limits?: ReaderLimits },
   ): Promise<ImportReport> {
     try {
-      const records = this.records(format, options.limits, { batchSize: options.batchSize });
+      const records = this.records(format, options.limits, {
+        batchSize: options.batchSize,
+        workerScript: options.workerScript,
+        chunkRecords: options.chunkRecords,
+        window: options.window,
+      });
       return await importStatements(records, store, options);
     } finally {
       await this.close();
