@@ -171,6 +171,17 @@ describe('ImportFile: the import on two threads', () => {
     await expectSameImports(file, 'ndjson', 2, { file: { chunkRecords: 2, window: 1 } });
   });
 
+  it('a re-import decides every record again from the commands the reading thread kept, at its tightest bound', async () => {
+    // batches of 7 over chunks of 3 with 1 ahead: the thread keeps 7 + 3 * 3 commands and no more
+    const file = join(dir, 'forty.ndjson');
+    const lines = Array.from({ length: 40 }, (_, i) =>
+      line(i % 5 === 0 ? undefined : ID(i), `statement ${i}`),
+    );
+    writeFileSync(file, lines.join('\n'));
+    const [, again] = await expectSameImports(file, 'ndjson', 7, { file: { chunkRecords: 3, window: 1 } });
+    expect(again.report).toMatchObject({ records: 40, imported: 0, skipped: { 'already imported': 40 } });
+  });
+
   it('the same through a store that cannot say which streams exist (every record decided again)', async () => {
     const file = join(dir, 'tricky.ndjson');
     writeFileSync(file, TRICKY);

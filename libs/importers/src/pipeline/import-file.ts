@@ -18,7 +18,7 @@ import {
 
 /** Records per chunk and chunks ahead: enough to keep the reading thread busy while a batch is written. */
 const CHUNK_RECORDS = 1000;
-const WINDOW = 8;
+const WINDOW = 4;
 
 /** The reading thread failed (a crash, not a reader's verdict on the file): the import stops. */
 export class ImportThreadError extends Error {
@@ -120,8 +120,9 @@ export class ImportFile {
       limits: { maxLineBytes: limits.maxLineBytes, maxFieldBytes: limits.maxFieldBytes },
       chunkRecords,
       window,
-      // a batch's records, plus every chunk in flight and the one being read (2x for a margin)
-      keepCommands: 2 * ((options.batchSize ?? DEFAULT_BATCH_SIZE) + (window + 1) * chunkRecords),
+      // The writer needs the commands of its unstored batch, which starts at most a batch before the chunk it
+      // took last; the reading thread is at most the window and the chunk it is filling past that chunk.
+      keepCommands: (options.batchSize ?? DEFAULT_BATCH_SIZE) + (window + 2) * chunkRecords,
     };
     const worker = new Worker(options.workerScript ?? defaultWorkerScript(), { workerData: input });
     this.workers.add(worker);
