@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { SqliteEventStore, type EventStore } from '#event-store';
+import { EventStoreDbEventStore, SqliteEventStore, type EventStore } from '#event-store';
+import { KurrentWireCluster, collect } from '#event-store/testing';
 import { referenceData } from '#reference';
 import { FORMAT_READERS, type ImportFormat } from '../formats.js';
 import { importStatements, type ImportOptions, type ImportReport } from '../importer.js';
@@ -291,6 +292,31 @@ describe('ImportFile: the import on two threads', () => {
       const { result } = await importWith('forgets-commands.mjs');
       expect(result.error?.message).toMatch(/no longer holds statement record 0/);
     });
+  });
+
+  it('through the EventStoreDB adapter (wire-level test server): the same events as the reader in process', async () => {
+    const file = join(dir, 'tricky.ndjson');
+    writeFileSync(file, TRICKY);
+    const logs: unknown[][] = [];
+    for (const threads of [1, 2]) {
+      const cluster = await KurrentWireCluster.start();
+      const store = EventStoreDbEventStore.connect(cluster.connectionString);
+      try {
+        const options = deterministic(3);
+        for (let run = 0; run < 2; run++) {
+          if (threads === 1)
+            await importStatements(FORMAT_READERS.ndjson(openTextFile(file).chunks), store, options);
+          else await ImportFile.open(file).importInto(store, 'ndjson', options);
+        }
+        // positions are the server's (they differ between servers); everything else is compared
+        logs.push((await collect(store.readAll())).map(({ position: _position, ...event }) => event));
+      } finally {
+        await store.close();
+        await cluster.close();
+      }
+    }
+    expect(logs[0]).toHaveLength(7); // five statements, two of them with a response link
+    expect(logs[1]).toEqual(logs[0]);
   });
 
   it('a store that fails ends the import with its error and the reading thread with it', async () => {
