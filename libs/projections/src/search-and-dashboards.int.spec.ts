@@ -173,7 +173,7 @@ describe('searchStatements over the read model', () => {
   it('uses the FTS index and the current-row index for a search', async () => {
     const plan = readModel.explainAggregate({ search: { query: 'x', first: 10 } }).join('\n');
     expect(plan).toMatch(/VIRTUAL TABLE INDEX/);
-    expect(plan).toMatch(/statements_current_by_position/);
+    expect(plan).toMatch(/statements_by_position/);
   });
 });
 
@@ -282,11 +282,11 @@ describe('activity and relations', () => {
       activity: { timeline: 'country', key: 'CN', interval: 'MONTH', from: '2019' },
     });
     expect(activity.join('\n')).toMatch(
-      /SEARCH e USING (COVERING )?INDEX country_entries_current \(country=\? AND sort_key>\?\)/,
+      /SEARCH e USING (COVERING )?INDEX country_entries_timeline \(country=\? AND sort_key>\?\)/,
     );
     const relations = readModel.explainAggregate({ relations: { country: 'CN' } }).join('\n');
-    expect(relations).toMatch(/SEARCH e USING (COVERING )?INDEX country_entries_current \(country=\?\)/);
-    expect(relations).toMatch(/SEARCH c USING PRIMARY KEY \(statement_id=\?/);
+    expect(relations).toMatch(/SEARCH e USING (COVERING )?INDEX country_entries_timeline \(country=\?\)/);
+    expect(relations).toMatch(/SEARCH c USING PRIMARY KEY \(recorded_position=\?/);
     expect(relations).not.toMatch(/SCAN/);
   });
 });

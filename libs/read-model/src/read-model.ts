@@ -12,7 +12,7 @@ import {
   type ReadModelOpenOptions,
 } from './read-model-file.js';
 import { dumpTables, tableRows } from './dump.js';
-import { DUMP_ORDER, LOG_INDEX_TABLES } from './schema.js';
+import { DUMP_QUERIES, LOG_INDEX_TABLES } from './schema.js';
 import { explainSearch, search } from './search/search.js';
 import { Sql } from './sql.js';
 import {
@@ -117,7 +117,7 @@ export class ReadModel {
     this.sql = new Sql(this.db);
   }
 
-  /** Every row of `table` (one of `DUMP_ORDER`) in primary-key order, one at a time; see `tableRows`. */
+  /** Every row of `table` (one of `DUMP_QUERIES`) in primary-key order, one at a time; see `tableRows`. */
   rows(table: string): IterableIterator<DumpRow> {
     return tableRows(this.db, table);
   }
@@ -127,7 +127,7 @@ export class ReadModel {
    * `firstDifference` compares by default. `rows` and `dump` also cover `logIndexTables`.
    */
   static get tables(): string[] {
-    return Object.keys(DUMP_ORDER).filter((table) => !LOG_INDEX_TABLES.includes(table));
+    return Object.keys(DUMP_QUERIES).filter((table) => !LOG_INDEX_TABLES.includes(table));
   }
 
   /**

@@ -25,6 +25,9 @@ CREATE TABLE IF NOT EXISTS statements (
   PRIMARY KEY (id, valid_from)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS statements_current ON statements (id) WHERE valid_to IS NULL;
+-- a statement's versions by the position that recorded it: the key the timeline entries and search documents
+-- use; status and valid_to let a search's status check and count read this index alone
+CREATE INDEX IF NOT EXISTS statements_by_position ON statements (recorded_position, valid_to, status, valid_from);
 
 CREATE TABLE IF NOT EXISTS response_links (
   statement_id TEXT    NOT NULL,
@@ -36,7 +39,11 @@ CREATE TABLE IF NOT EXISTS response_links (
 CREATE INDEX IF NOT EXISTS response_links_by_target ON response_links (responds_to, valid_from);
 `;
 
-export const STATEMENT_DEFERRED_INDEXES = ['statements_current', 'response_links_by_target'] as const;
+export const STATEMENT_DEFERRED_INDEXES = [
+  'statements_current',
+  'statements_by_position',
+  'response_links_by_target',
+] as const;
 
 // ---- the projection's part ----
 

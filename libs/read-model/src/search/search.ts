@@ -12,20 +12,20 @@ import { buildSearchSql, encodeSearchCursor, type SearchSql } from './sql.js';
 
 /**
  * The question "which statements say this?": `statement_search`, an FTS5 table with one document per
- * statement (its rowid the statement's `recorded_position`, which never changes) holding the current text,
- * speaker and sources; status and the other filters come from the current `statements` row it joins. The
+ * statement (its rowid the statement's `recorded_position`, which never changes) indexing the current text,
+ * speaker and sources (contentless: the words are indexed, not stored a second time); status and the other filters come from the current `statements` row it joins. The
  * projection writes a document only when one of those fields changes; `sql.ts` turns a user's words into a
  * query that is never FTS syntax.
  */
 export const SEARCH_TABLES = `
+-- contentless (version 7): the index alone, without a second copy of the text; a document is found by rowid
+-- and read from \`statements\`, and \`contentless_delete\` lets a changed document be deleted and written again
 CREATE VIRTUAL TABLE IF NOT EXISTS statement_search
-  USING fts5(text, speaker, sources, tokenize = 'porter unicode61 remove_diacritics 2');
--- (status and valid_to since version 3: a search's status check and count read this index alone)
-CREATE INDEX IF NOT EXISTS statements_current_by_position
-  ON statements (recorded_position, status, valid_to) WHERE valid_to IS NULL;
+  USING fts5(text, speaker, sources, tokenize = 'porter unicode61 remove_diacritics 2',
+             content = '', contentless_delete = 1);
+-- what the index holds, term by term (no storage of its own): what a rebuild compares
+CREATE VIRTUAL TABLE IF NOT EXISTS statement_search_terms USING fts5vocab(statement_search, col);
 `;
-
-export const SEARCH_DEFERRED_INDEXES = ['statements_current_by_position'] as const;
 
 // ---- the projection's part ----
 

@@ -139,7 +139,8 @@ export function buildSearchSql(req: SearchRequest): SearchSql {
     }
     if (filter.topics !== undefined && filter.topics.length > 0) {
       terms.push(
-        'EXISTS (SELECT 1 FROM topic_entries t WHERE t.statement_id = s.id AND t.valid_to IS NULL' +
+        'EXISTS (SELECT 1 FROM topic_entries t WHERE t.recorded_position = s.recorded_position' +
+          ' AND t.valid_to IS NULL' +
           ' AND t.topic IN (SELECT value FROM json_each(?)))',
       );
       params.push(JSON.stringify(filter.topics));
@@ -157,19 +158,22 @@ export function buildSearchSql(req: SearchRequest): SearchSql {
         roles = ` AND (${held.map((role) => `c.${ROLE_COLUMN[role]} = 1`).join(' OR ')})`;
       }
       terms.push(
-        'EXISTS (SELECT 1 FROM country_entries c WHERE c.statement_id = s.id AND c.country = ?' +
+        'EXISTS (SELECT 1 FROM country_entries c WHERE c.recorded_position = s.recorded_position' +
+          ' AND c.country = ?' +
           ` AND c.valid_to IS NULL${roles})`,
       );
       params.push(filter.counterpart);
     }
     if (filter.involvesOtherCountry !== undefined) {
-      terms.push(involvesOtherCountryTerm('s.id', filter.involvesOtherCountry, undefined, params));
+      terms.push(
+        involvesOtherCountryTerm('s.recorded_position', filter.involvesOtherCountry, undefined, params),
+      );
     }
     return terms.join(' AND ');
   };
 
   const from =
-    'statement_search JOIN statements s INDEXED BY statements_current_by_position ' +
+    'statement_search JOIN statements s INDEXED BY statements_by_position ' +
     'ON s.recorded_position = statement_search.rowid AND s.valid_to IS NULL';
   const countParams: unknown[] = [];
   const countSql = `SELECT COUNT(*) AS total FROM ${from} WHERE ${where(countParams)}`;
@@ -185,7 +189,7 @@ export function buildSearchSql(req: SearchRequest): SearchSql {
           `ORDER BY bm25(statement_search, ${WEIGHTS}), rowid LIMIT ?`,
         match,
         rowsSql:
-          `SELECT ${STATEMENT_COLUMNS} FROM statements s INDEXED BY statements_current_by_position ` +
+          `SELECT ${STATEMENT_COLUMNS} FROM statements s INDEXED BY statements_by_position ` +
           'WHERE s.recorded_position IN (SELECT value FROM json_each(?)) AND s.valid_to IS NULL',
         activeOnly: req.filter?.includeRetracted !== true,
       };
