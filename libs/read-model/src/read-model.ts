@@ -14,6 +14,7 @@ import {
 import { dumpTables, tableRows } from './dump.js';
 import { DUMP_QUERIES, LOG_INDEX_TABLES } from './schema.js';
 import { explainSearch, search } from './search/search.js';
+import { RANK_WINDOW } from './search/sql.js';
 import { Sql } from './sql.js';
 import {
   responsesTo,
@@ -242,9 +243,15 @@ export class ReadModel {
     return topics(this.sql, prefix, first);
   }
 
-  /** Statements whose text, speaker or sources match `query` (FTS5, bm25-ranked), with the timeline filters. */
+  /**
+   * How many of a search's newest matches are ranked by relevance (`search/sql.ts`); only tests change it, to
+   * reach past the window with a few statements.
+   */
+  searchRankWindow = RANK_WINDOW;
+
+  /** Statements whose text, speaker or sources match `query` (FTS5), with the timeline filters. */
   search(req: SearchRequest): StatementConnection {
-    return search(this.reader, req);
+    return search(this.reader, req, this.searchRankWindow);
   }
 
   /** Active statements of a country or topic timeline per month or year, by kind, with mean Goldstein. */
