@@ -8,17 +8,17 @@ import { STORY_TABLES } from './stories/stories.js';
 /**
  * The read model's tables, each defined by the module of the question it answers. Every table but the
  * counters, the as-of index and `checkpoints` is bitemporal on the log: `valid_from` is the position of the
- * event that opened the row, `valid_to` the one that closed it (NULL = current). Current-state queries go
- * through partial indexes `WHERE valid_to IS NULL`; as-of queries use the full (history) indexes and check
- * `valid_from <= P AND (valid_to IS NULL OR valid_to > P)`.
+ * event that opened the row, `valid_to` the one that closed it (NULL = current). Current-state queries check
+ * `valid_to IS NULL` (a statement by id through the partial index `statements_current`), as-of queries
+ * `valid_from <= P AND (valid_to IS NULL OR valid_to > P)`; a timeline's one index serves both.
  *
  * Versions: 2 adds search, 3 the timeline counters, 4 the as-of index (`log_times`), 5 stories, 6 English
  * stemming in search (FTS5 `porter unicode61 remove_diacritics 2`), 7 the smaller layout (timeline entries keyed by
  * the statement's recorded position, one timeline index each instead of a current and a history one,
- * contentless search). A file of another
+ * contentless search), 8 the statement's id no longer repeated inside `data`. A file of another
  * version is set aside and rebuilt from the log.
  */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 const CHECKPOINT_TABLES = `
 CREATE TABLE IF NOT EXISTS checkpoints (
