@@ -3,7 +3,8 @@
  * better-sqlite3 inserts of the same serialized events in the same transaction sizes (the floor) and (b) the
  * Emmett SQLite event store appending the same events (one transaction per batch, its best batched path).
  * A second line of ours measures the whole importer as `communique import` runs it (read and parse an NDJSON
- * file, decide each statement, append in batches) on a file written by `test/support/generate-ndjson.mjs`.
+ * file and decide each statement on a worker thread, append in batches) on a file written by
+ * `test/support/generate-ndjson.mjs`, and a third the same importer on one thread (the reader in process).
  * Every store writes to its own new file in `bench/.data/import/`, with WAL and synchronous=FULL.
  */
 import { execFileSync } from 'node:child_process';
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { SqliteEventStore, canonicalJson } from '#event-store';
-import { importStatements, openTextFile, readNdjson } from '#importers';
+import { ImportFile, importStatements, openTextFile, readNdjson } from '#importers';
 import { referenceData } from '#reference';
 import { DATA_DIR, ROOT, settings } from '../config.js';
 import { removeDatabase } from '../dataset.js';
@@ -90,11 +91,8 @@ async function floor(file: string, perTransaction: number): Promise<number> {
   return statements / seconds;
 }
 
-/**
- * The whole importer on a generated NDJSON file of `importStatements` lines, batches of `importBatch`:
- * statements/s from opening the file to the last batch stored (the CLI's start-up excluded).
- */
-async function importerPipeline(dir: string): Promise<number> {
+/** A generated NDJSON file of `importStatements` lines, the same for both runs of the whole importer. */
+function ndjsonFile(dir: string): string {
   const ndjson = join(dir, 'statements.ndjson');
   execFileSync(process.execPath, [
     join(ROOT, 'test/support/generate-ndjson.mjs'),
@@ -102,16 +100,26 @@ async function importerPipeline(dir: string): Promise<number> {
     String(settings.importStatements),
     String(settings.seed),
   ]);
+  return ndjson;
+}
+
+/**
+ * The whole importer on the NDJSON file, batches of `importBatch`: statements/s from opening the file to the
+ * last batch stored (the CLI's start-up excluded). `threads: 2` is `communique import` (the file read, parsed
+ * and decided on a worker thread, `ImportFile`); `threads: 1` the same importer with the reader in process,
+ * as before the pipeline.
+ */
+async function importerPipeline(dir: string, ndjson: string, threads: 1 | 2): Promise<number> {
   const file = join(dir, 'importer.db');
   removeDatabase(file);
   const store = SqliteEventStore.open(file);
   try {
     const started = performance.now();
-    const report = await importStatements(readNdjson(openTextFile(ndjson).chunks), store, {
-      reference: referenceData,
-      recordedBy: 'import:bench',
-      batchSize: settings.importBatch,
-    });
+    const options = { reference: referenceData, recordedBy: 'import:bench', batchSize: settings.importBatch };
+    const report =
+      threads === 2
+        ? await ImportFile.open(ndjson).importInto(store, 'ndjson', options)
+        : await importStatements(readNdjson(openTextFile(ndjson).chunks), store, options);
     const seconds = (performance.now() - started) / 1000;
     if (report.imported !== settings.importStatements) {
       throw new Error(`the importer stored ${report.imported} of ${settings.importStatements} statements`);
@@ -120,7 +128,6 @@ async function importerPipeline(dir: string): Promise<number> {
   } finally {
     await store.close();
     removeDatabase(file);
-    rmSync(ndjson, { force: true });
   }
 }
 
@@ -152,9 +159,14 @@ export async function importScenario(): Promise<Figures> {
   figures['ours / floor at our transaction size'] = round(ours / floorSame, 3);
   figures['ours / floor at the batch size'] = round(ours / floorBatched, 3);
 
-  const pipeline = await importerPipeline(dir);
+  const ndjson = ndjsonFile(dir);
+  const pipeline = await importerPipeline(dir, ndjson, 2);
+  const oneThread = await importerPipeline(dir, ndjson, 1);
+  rmSync(ndjson, { force: true });
   figures['ours, whole importer (NDJSON file, decide, append), statements/s'] = round(pipeline);
   figures['whole importer / floor at the batch size'] = round(pipeline / floorBatched, 3);
+  figures['whole importer on one thread (reader in process), statements/s'] = round(oneThread);
+  figures['whole importer on one thread / floor at the batch size'] = round(oneThread / floorBatched, 3);
 
   const emmett = await loadEmmett();
   if (typeof emmett === 'string') {

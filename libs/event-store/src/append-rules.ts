@@ -1,5 +1,7 @@
+import { canonicalJson } from './hash-chain.js';
 import {
   EventIdConflictError,
+  SerializedEventData,
   WrongExpectedRevisionError,
   type AppendResult,
   type EventToAppend,
@@ -60,7 +62,8 @@ export function checkExpectedRevision(stream: string, expected: ExpectedRevision
 export interface CheckedEvent {
   id: string;
   type: string;
-  data: object;
+  /** a JSON object, or its canonical JSON (read it with `canonicalDataJson` or `dataValue`) */
+  data: object | SerializedEventData;
   /** the caller's metadata without `prevHash` and `hash` */
   metadata: Record<string, unknown>;
   /** `metadata.recordedAt` as `Date.toISOString()` writes it */
@@ -105,6 +108,16 @@ export function checkEvent(
     metadata,
     recordedAt: new Date(millis).toISOString(),
   };
+}
+
+/** The canonical JSON of a checked event's data: the caller's text when it serialised it already. */
+export function canonicalDataJson(data: object | SerializedEventData): string {
+  return data instanceof SerializedEventData ? data.json : canonicalJson(data);
+}
+
+/** A checked event's data as a value: parsed from the caller's text when it serialised it already. */
+export function dataValue(data: object | SerializedEventData): object {
+  return data instanceof SerializedEventData ? data.value() : data;
 }
 
 /** Throws `EventIdConflictError` when a batch names one event id twice. */

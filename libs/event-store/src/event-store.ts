@@ -15,11 +15,43 @@ export type JsonObject = { [key: string]: JsonValue };
  */
 export type ExpectedRevision = number | 'no_stream' | 'stream_exists' | 'any';
 
+/**
+ * Event data that its writer has serialised already, as the canonical JSON text of a JSON object (what
+ * `canonicalJson` makes of it): a bulk writer serialises on another thread and hands the text down, so the
+ * value is not serialised a second time on the writer's thread. Every adapter takes it wherever it takes a
+ * data object (`EventToAppend.data`): stores that keep canonical JSON (SQLite) store and hash the text as
+ * given; the others parse it back. The text is trusted to be canonical: make one with `of`, or with
+ * `fromCanonicalJson` from text that `canonicalJson` wrote (in another thread).
+ */
+export class SerializedEventData {
+  private constructor(readonly json: string) {}
+
+  /** The canonical JSON of `data`, which must be a JSON object (as `canonicalJson` accepts it). */
+  static of(data: object): SerializedEventData {
+    if (typeof data !== 'object' || data === null || Array.isArray(data))
+      throw new TypeError('event data must be a JSON object');
+    return new SerializedEventData(canonicalJson(data));
+  }
+
+  /** Text that `canonicalJson` made of a JSON object elsewhere (another thread); not parsed again here. */
+  static fromCanonicalJson(json: string): SerializedEventData {
+    if (typeof json !== 'string' || !json.startsWith('{') || !json.endsWith('}'))
+      throw new TypeError('serialised event data must be the canonical JSON of a JSON object');
+    return new SerializedEventData(json);
+  }
+
+  /** The data as a value (parsed from the text), for adapters that send objects. */
+  value(): JsonObject {
+    return JSON.parse(this.json) as JsonObject;
+  }
+}
+
 export interface EventToAppend {
   /** UUID; appending an id already stored in the stream is an idempotent no-op */
   id: string;
   type: string;
-  data: object;
+  /** a JSON object, or the same already serialised (`SerializedEventData`) */
+  data: object | SerializedEventData;
   /** everything but the hash chain, which the store adds */
   metadata: Omit<EventMetadata, 'prevHash' | 'hash'>;
 }

@@ -746,7 +746,7 @@ class SqliteSubscription implements Subscription, AsyncIterator<RecordedEvent> {
 function prepareEvent(event: EventToAppend, index: number): PreparedEvent {
   const checked = rules.checkEvent(event, index);
   const { id, type, data, recordedAt } = checked;
-  const dataJson = canonicalJson(data);
+  const dataJson = rules.canonicalDataJson(data);
   const { prevHash: _prevHash, ...metadata } = storedMetadata(checked.metadata, null);
   const [metadataBefore, metadataAfter] = membersAroundPrevHash(metadata);
   return { id, type, dataJson, metadataBefore, metadataAfter, recordedAt };

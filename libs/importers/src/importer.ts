@@ -1,7 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError, StatementConflictError, ValidationError, type ReferenceData } from '#domain';
-import type { EventStore, Position } from '#event-store';
-import { appendWithRetries, decideBatch, prepareWrites, type CommandItem } from '#statements';
+import {
+  DomainError,
+  StatementConflictError,
+  ValidationError,
+  statementStream,
+  type ReferenceData,
+  type StatementEvent,
+} from '#domain';
+import { SerializedEventData, type EventStore, type Position } from '#event-store';
+import { referenceData } from '#reference';
+import {
+  appendWithRetries,
+  decideBatch,
+  prepareWrites,
+  type CommandItem,
+  type Decision,
+  type ItemOutcome,
+  type SerializedDecision,
+} from '#statements';
+import type { NewStreamOutcome, PreparedStatement } from './pipeline/chunks.js';
 import type { SourceRecord } from './records.js';
 
 export const DEFAULT_BATCH_SIZE = 5000;
@@ -93,7 +110,7 @@ export interface ImportReport {
  * are stored, the failing one is not.
  */
 export async function importStatements(
-  records: AsyncIterable<SourceRecord>,
+  records: AsyncIterable<SourceRecord | PreparedStatement>,
   store: EventStore,
   options: ImportOptions,
 ): Promise<ImportReport> {
@@ -125,21 +142,63 @@ export async function importStatements(
   };
 
   const storeBatch = async (
-    batch: Extract<SourceRecord, { kind: 'statement' }>[],
+    batch: BatchRecord[],
   ): Promise<{ statements: number; already: number; lastPosition: Position | undefined }> => {
-    const items: CommandItem[] = batch.map((record) => ({
-      command: { type: 'RecordStatement', id: record.id, input: record.input },
-      then: (record.respondsTo ?? []).map((respondsTo) => ({
-        type: 'LinkResponse',
-        id: record.id,
-        respondsTo,
-      })),
-      commandId: ids.newId(),
-    }));
-    const { value: outcome, results } = await appendWithRetries(store, MAX_BATCH_ATTEMPTS, async () => {
-      const outcomes = await decideBatch(store, options.reference, items);
-      const decisions = outcomes.flatMap((o) => (o.kind === 'decided' ? [o.decision] : []));
-      return { writes: prepareWrites(decisions, context, clock, ids), value: { outcomes, decisions } };
+    const commandIds = batch.map(() => ids.newId());
+    const commandItem = async (index: number): Promise<CommandItem> => {
+      const record = batch[index];
+      const { input, respondsTo } = record.kind === 'statement' ? record : await record.command();
+      return {
+        command: { type: 'RecordStatement', id: record.id, input },
+        then: (respondsTo ?? []).map((link) => ({ type: 'LinkResponse', id: record.id, respondsTo: link })),
+        commandId: commandIds[index],
+      };
+    };
+    const { value: outcomes, results } = await appendWithRetries(store, MAX_BATCH_ATTEMPTS, async () => {
+      const decidedBefore = await decidedOffThread(store, batch, options.reference);
+      const inProcess = batch.flatMap((_, index) => (decidedBefore.has(index) ? [] : [index]));
+      const decidedNow =
+        inProcess.length === 0
+          ? []
+          : await decideBatch(store, options.reference, await Promise.all(inProcess.map(commandItem)));
+      const byIndex = new Map(inProcess.map((index, k) => [index, decidedNow[k]]));
+      const batchOutcomes: BatchOutcome[] = [];
+      const decisions: (Decision | SerializedDecision)[] = [];
+      batch.forEach((record, index) => {
+        const before = decidedBefore.get(index);
+        if (before?.kind === 'refused') {
+          const { field, reason } = before;
+          batchOutcomes.push({ kind: 'rejected', rejection: { line: record.line, field, reason } });
+        } else if (before?.kind === 'decided') {
+          const events = before.events.map((event) => ({
+            type: event.type as StatementEvent['type'],
+            data: SerializedEventData.fromCanonicalJson(event.dataJson),
+          }));
+          decisions.push({
+            id: record.id,
+            events,
+            expectedRevision: 'no_stream',
+            causationId: commandIds[index],
+          });
+          batchOutcomes.push({ kind: 'decided', events: events.length });
+        } else {
+          const outcome = byIndex.get(index) as ItemOutcome;
+          if (outcome.kind === 'decided') {
+            decisions.push(outcome.decision);
+            batchOutcomes.push({ kind: 'decided', events: outcome.decision.events.length });
+          } else if (outcome.kind === 'unchanged') {
+            batchOutcomes.push({ kind: 'unchanged' });
+          } else {
+            const earlierLine =
+              outcome.earlier === undefined ? undefined : batch[inProcess[outcome.earlier]].line;
+            batchOutcomes.push({
+              kind: 'rejected',
+              rejection: rejectionOf(outcome.error, record.line, earlierLine),
+            });
+          }
+        }
+      });
+      return { writes: prepareWrites(decisions, context, clock, ids), value: batchOutcomes };
     });
     let batchPosition: Position | undefined;
     for (const result of results)
@@ -148,22 +207,22 @@ export async function importStatements(
       report.lastPosition = batchPosition;
 
     let already = 0;
-    outcome.outcomes.forEach((o, index) => {
+    let statements = 0;
+    for (const outcome of outcomes) {
       // stored before, with the links it had then: the file's links are not added to it
-      if (o.kind === 'unchanged') already += 1;
-      if (o.kind === 'refused') {
-        const earlierLine = o.earlier === undefined ? undefined : batch[o.earlier].line;
-        addRejection(rejectionOf(o.error, batch[index].line, earlierLine));
+      if (outcome.kind === 'unchanged') already += 1;
+      else if (outcome.kind === 'rejected') addRejection(outcome.rejection);
+      else {
+        statements += 1;
+        report.events += outcome.events;
       }
-    });
-    const statements = outcome.decisions.length;
+    }
     report.imported += statements;
-    report.events += outcome.decisions.reduce((n, d) => n + d.events.length, 0);
     for (let i = 0; i < already; i++) countSkip(SKIP_ALREADY_IMPORTED);
     return { statements, already, lastPosition: batchPosition };
   };
 
-  let batch: Extract<SourceRecord, { kind: 'statement' }>[] = [];
+  let batch: BatchRecord[] = [];
   let batchNumber = 0;
   /** first line read since the previous batch, and the rejection count then */
   let rangeStart: number | undefined;
@@ -212,7 +271,49 @@ export async function importStatements(
   return report;
 }
 
-function rejectionOf(error: DomainError, line: number, earlierLine: number | undefined): Rejection {
+type BatchRecord = Extract<SourceRecord, { kind: 'statement' }> | PreparedStatement;
+
+/** What became of one statement record of a batch. */
+type BatchOutcome =
+  { kind: 'decided'; events: number } | { kind: 'unchanged' } | { kind: 'rejected'; rejection: Rejection };
+
+/**
+ * The records of `batch` whose outcome the reading thread decided already (on a new stream), by index: those
+ * whose stream the store says holds nothing and whose statement no other record of the batch names, which
+ * `decideBatch` would decide on exactly that state. None when the store cannot tell which streams exist, or
+ * when the import decides with other reference data than the reading thread's.
+ */
+async function decidedOffThread(
+  store: EventStore,
+  batch: readonly BatchRecord[],
+  reference: ReferenceData,
+): Promise<Map<number, Exclude<NewStreamOutcome, { kind: 'undecided' }>>> {
+  const decided = new Map<number, Exclude<NewStreamOutcome, { kind: 'undecided' }>>();
+  if (reference !== referenceData) return decided;
+  const candidates = batch.flatMap((record, index) =>
+    record.kind === 'prepared' && record.onNewStream.kind !== 'undecided' ? [index] : [],
+  );
+  if (candidates.length === 0) return decided;
+  const revisions = await store.streamRevisions([
+    ...new Set(candidates.map((index) => statementStream(batch[index].id))),
+  ]);
+  if (revisions === undefined) return decided;
+  const named = new Map<string, number>();
+  for (const record of batch) {
+    const key = record.id.toLowerCase();
+    named.set(key, (named.get(key) ?? 0) + 1);
+  }
+  for (const index of candidates) {
+    const record = batch[index] as PreparedStatement;
+    if (record.onNewStream.kind === 'undecided') continue;
+    if (revisions.has(statementStream(record.id)) || named.get(record.id.toLowerCase()) !== 1) continue;
+    decided.set(index, record.onNewStream);
+  }
+  return decided;
+}
+
+/** The report's rejection for a domain refusal of the record on `line`. */
+export function rejectionOf(error: DomainError, line: number, earlierLine: number | undefined): Rejection {
   if (error instanceof ValidationError) {
     return { line, field: error.field.replace(/^input\./, ''), reason: error.reason };
   }

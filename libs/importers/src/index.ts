@@ -8,3 +8,5 @@ export * from './gdelt.js';
 export * from './icews.js';
 export * from './formats.js';
 export * from './importer.js';
+export { ImportFile, ImportThreadError, type ImportFileOptions } from './pipeline/import-file.js';
+export type { PreparedStatement, NewStreamOutcome } from './pipeline/chunks.js';

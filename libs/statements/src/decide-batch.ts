@@ -78,39 +78,66 @@ export async function decideBatch(
       const loaded = stored === undefined || stored.has(id) ? await loadStatement(store, id) : NO_STATEMENT;
       base = { index, loaded, expectedRevision: expectedRevisionOf(loaded) };
     }
-    try {
-      const state = base.loaded.state;
-      if (item.expectedVersion !== undefined && item.expectedVersion !== state.version) {
-        throw staleVersion(id, item.expectedVersion, state.version);
-      }
-      const events = decide(item.command, state, reference);
-      if (events.length === 0) {
-        outcomes.push({ kind: 'unchanged', loaded: base.loaded });
-        continue;
-      }
-      let after = events.reduce(evolve, state);
-      for (const next of item.then ?? []) {
-        const more = decide(next, after, reference);
-        events.push(...more);
-        after = more.reduce(evolve, after);
-      }
-      outcomes.push({
-        kind: 'decided',
-        decision: { id, events, expectedRevision: base.expectedRevision, causationId: item.commandId },
-      });
-      const revision = base.loaded.revision + events.length;
-      current.set(key, {
-        index,
-        loaded: { state: after, revision, lastPosition: base.loaded.lastPosition },
-        // a later item on the same statement goes in its own write, after this one's events
-        expectedRevision: revision,
-      });
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      outcomes.push({ kind: 'refused', error, earlier: earlier?.index });
+    const decided = decideItem(item, base.loaded, base.expectedRevision, reference);
+    if (decided.outcome.kind === 'refused') {
+      outcomes.push({ ...decided.outcome, earlier: earlier?.index });
+      continue;
     }
+    outcomes.push(decided.outcome);
+    if (decided.after !== undefined) current.set(key, { index, ...decided.after });
   }
   return outcomes;
+}
+
+/**
+ * Decides one item on a stream that holds nothing, as `decideBatch` would when the store says the stream is
+ * empty and no earlier item of the batch names the statement: pure, so a bulk importer can run it off the
+ * writer's thread and keep the outcome for the items it finds to be so.
+ */
+export function decideOnNewStream(item: CommandItem, reference: ReferenceData): ItemOutcome {
+  return decideItem(item, NO_STATEMENT, expectedRevisionOf(NO_STATEMENT), reference).outcome;
+}
+
+/** One item decided on `loaded`, and the stream as it leaves it (for a later item on the same statement). */
+function decideItem(
+  item: CommandItem,
+  loaded: LoadedStatement,
+  expectedRevision: ExpectedRevision,
+  reference: ReferenceData,
+): {
+  outcome: ItemOutcome;
+  after?: { loaded: LoadedStatement; expectedRevision: ExpectedRevision };
+} {
+  const { id } = item.command;
+  try {
+    const state = loaded.state;
+    if (item.expectedVersion !== undefined && item.expectedVersion !== state.version) {
+      throw staleVersion(id, item.expectedVersion, state.version);
+    }
+    const events = decide(item.command, state, reference);
+    if (events.length === 0) return { outcome: { kind: 'unchanged', loaded } };
+    let after = events.reduce(evolve, state);
+    for (const next of item.then ?? []) {
+      const more = decide(next, after, reference);
+      events.push(...more);
+      after = more.reduce(evolve, after);
+    }
+    const revision = loaded.revision + events.length;
+    return {
+      outcome: {
+        kind: 'decided',
+        decision: { id, events, expectedRevision, causationId: item.commandId },
+      },
+      after: {
+        loaded: { state: after, revision, lastPosition: loaded.lastPosition },
+        // a later item on the same statement goes in its own write, after this one's events
+        expectedRevision: revision,
+      },
+    };
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    return { outcome: { kind: 'refused', error, earlier: undefined } };
+  }
 }
 
 /** The conflict of a command whose expected version is not the statement's. */

@@ -10,7 +10,7 @@ import {
   type StatementEvent,
   type StatementFields,
 } from '#domain';
-import type { EventToAppend, JsonObject } from '#event-store';
+import type { EventToAppend, JsonObject, SerializedEventData } from '#event-store';
 
 /**
  * The one codec between the domain's statement events and the events the store keeps: `encode` turns a
@@ -41,7 +41,7 @@ export class MalformedStatementEventError extends TypeError {
 }
 
 export function encodeStatementEvent(
-  event: StatementEvent,
+  event: StatementEvent | { type: StatementEvent['type']; data: SerializedEventData },
   id: string,
   metadata: EventEnvelope,
 ): EventToAppend {

@@ -1,12 +1,21 @@
-import { statementStream } from '#domain';
+import { statementStream, type StatementEvent } from '#domain';
 import {
   WrongExpectedRevisionError,
+  type SerializedEventData,
   type AppendResult,
   type EventStore,
   type StreamWrite,
 } from '#event-store';
 import type { Decision } from './decide-batch.js';
 import { encodeStatementEvent, envelope } from './event-codec.js';
+
+/**
+ * A decision whose events' data is serialised already (decided off the writer's thread, e.g. by the import's
+ * reading thread): written exactly as the `Decision` it was made from would be.
+ */
+export interface SerializedDecision extends Omit<Decision, 'events'> {
+  events: { type: StatementEvent['type']; data: SerializedEventData }[];
+}
 
 /** Who asked, and within which request (or import run): the `recordedBy` and `correlationId` of the events. */
 export interface CommandContext {
@@ -28,7 +37,7 @@ export interface IdGenerator {
  * the id of the command that decided them, and a fresh id per event.
  */
 export function prepareWrites(
-  decisions: readonly Decision[],
+  decisions: readonly (Decision | SerializedDecision)[],
   context: CommandContext,
   clock: Clock,
   ids: IdGenerator,

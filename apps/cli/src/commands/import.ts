@@ -5,14 +5,12 @@ import { parseByteLimit } from '#event-store';
 import { referenceData } from '#reference';
 import {
   DEFAULT_BATCH_SIZE,
-  FORMAT_READERS,
   IMPORT_FORMATS,
+  ImportFile,
   ImportFormatError,
   InvalidUtf8Error,
   LineTooLongError,
-  importStatements,
   isImportFormat,
-  openTextFile,
   type BatchCommit,
   type ImportReport,
 } from '#importers';
@@ -77,7 +75,7 @@ async function runImport(file: string, options: ImportCommandOptions): Promise<I
   }
   let source;
   try {
-    source = openTextFile(file);
+    source = ImportFile.open(file);
   } catch (error) {
     throw new ImportCommandError(`cannot read ${file}: ${(error as Error).message}`);
   }
@@ -112,7 +110,9 @@ async function runImport(file: string, options: ImportCommandOptions): Promise<I
   if (options.json) writeJsonLine({ type: 'start', file, format, batchSize });
   let committed = { batches: 0, statements: 0 };
   try {
-    const report = await importStatements(FORMAT_READERS[format](source.chunks, limits), store, {
+    // the file is read, parsed and decided on a worker thread; this thread appends (ImportFile, DESIGN 11.25)
+    const report = await source.importInto(store, format, {
+      limits,
       reference: referenceData,
       recordedBy: `import:${basename(file)}`,
       batchSize,

@@ -1007,7 +1007,7 @@ function storedIds(
 function prepareEvent(event: EventToAppend, index: number): PreparedEvent {
   const checked = rules.checkEvent(event, index, RULES);
   const where = `event ${index} (${checked.id})`;
-  const data = toJsonObject(checked.data, `${where} data`);
+  const data = toJsonObject(rules.dataValue(checked.data), `${where} data`);
   return {
     id: canonicalEventId(checked.id),
     type: checked.type,

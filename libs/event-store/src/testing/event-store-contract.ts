@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   EventIdConflictError,
+  SerializedEventData,
   WrongExpectedRevisionError,
   type EventStore,
   type EventToAppend,
@@ -420,6 +421,38 @@ export function eventStoreContract(
         }
         const hashes = (await collect(store.readAll())).map((e) => e.metadata.hash);
         expect(new Set(hashes).size).toBe(hashes.length);
+      });
+    });
+
+    describe('serialised data', () => {
+      it('data given as its canonical JSON (SerializedEventData) is stored as the same value would be', async () => {
+        const data = { title: 'Élysée', z: [1, { b: null, a: 'x' }], n: -2.5 };
+        const plain = event('Created', data);
+        const serialised = { ...event('Created'), data: SerializedEventData.of(data) };
+        await store.appendToStreams([
+          { stream: 'plain', events: [plain], expectedRevision: 'no_stream' },
+          { stream: 'serialised', events: [serialised], expectedRevision: 'no_stream' },
+        ]);
+        const [read] = await collect(store.readStream('serialised'));
+        expect(read.data).toEqual(data);
+        expect(verifyEventHash(read)).toBe(true);
+        // the same id, type and serialised data again is an idempotent retry, not a conflict
+        const again = { ...serialised, data: SerializedEventData.fromCanonicalJson(serialised.data.json) };
+        expect(await append('serialised', [again], 'no_stream')).toEqual({
+          nextRevision: 0,
+          position: read.position,
+        });
+        // and another text under the same id is a conflict, as other data would be
+        const other = { ...serialised, data: SerializedEventData.of({ ...data, n: 3 }) };
+        await expect(append('serialised', [other], 'any')).rejects.toBeInstanceOf(EventIdConflictError);
+      });
+
+      it('refuses serialised data that is not a JSON object, before anything is stored', () => {
+        expect(() => SerializedEventData.of([1, 2])).toThrow(/must be a JSON object/);
+        expect(() => SerializedEventData.fromCanonicalJson('[1,2]')).toThrow(
+          /canonical JSON of a JSON object/,
+        );
+        expect(() => SerializedEventData.fromCanonicalJson('')).toThrow(/canonical JSON of a JSON object/);
       });
     });
 

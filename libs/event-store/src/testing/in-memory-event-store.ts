@@ -221,7 +221,7 @@ class InMemorySubscription implements Subscription {
 /** The port's checks (append-rules.ts), then plain-JSON copies of data and metadata, as a store keeps them. */
 function prepareEvent(event: EventToAppend, index: number): PreparedEvent {
   const checked = rules.checkEvent(event, index);
-  const dataJson = canonicalJson(checked.data);
+  const dataJson = rules.canonicalDataJson(checked.data);
   canonicalJson(checked.metadata); // rejects what no store can keep (NaN, bigint, class instances, ...)
   return {
     id: checked.id,
