@@ -15,7 +15,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SqliteEventStore, type StreamWrite } from '#event-store';
 import { rebuildInto } from '#projections';
@@ -58,7 +58,8 @@ function codeKey(libs: string[], files: string[] = []): string {
     }),
     ...files.map((file) => join(ROOT, 'dist', file)),
   ];
-  for (const path of paths) hash.update(path).update(readFileSync(path));
+  // relative paths: the same code in another checkout (a worktree, a fresh clone) reuses the data set
+  for (const path of paths) hash.update(relative(ROOT, path)).update(readFileSync(path));
   return hash.digest('hex').slice(0, 16);
 }
 

@@ -64,6 +64,13 @@ describe('statements over GraphQL', () => {
     expect(countryTimeline.edges.filter((e) => e.node.id === id)).toHaveLength(1);
   });
 
+  it('takes an explicit null id as no id: a new statement with an id of its own, never an internal error', async () => {
+    const first = await record({ id: null });
+    const second = await record({ id: null });
+    for (const { statement } of [first, second]) expect(statement.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(second.statement.id).not.toBe(first.statement.id);
+  });
+
   it('accepts "TUR", "Turkey" and "tr" as TR, and rejects "XX" with BAD_USER_INPUT naming the field', async () => {
     for (const spelling of ['TUR', 'Turkey', 'tr']) {
       const { statement } = await record({ targets: [spelling] });

@@ -86,7 +86,7 @@ describe('a date range keeps every statement whose period overlaps it', () => {
       .explainTimeline('topic', 'xinjiang', { filter: { from: '2019-05-16' }, first: 10, order: 'ASC' })
       .join('\n');
     expect(plan).toMatch(
-      /SEARCH e USING (COVERING )?INDEX topic_entries_current \(topic=\? AND sort_key>\?\)/,
+      /SEARCH e USING (COVERING )?INDEX topic_entries_timeline \(topic=\? AND sort_key>\?\)/,
     );
   });
 });

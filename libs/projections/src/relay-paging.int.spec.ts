@@ -317,17 +317,17 @@ describe('backward pages use the same indexes, with no sort step', () => {
     const cursor = readModel.countryTimeline('CN', { first: 3, order: 'ASC' }).endCursor ?? '';
     const topicCursor = readModel.topicTimeline('xinjiang', { first: 3, order: 'ASC' }).endCursor ?? '';
     const cases: ['country' | 'topic', TimelineRequest, string][] = [
-      ['country', { last: 7, order: 'ASC' }, 'country_entries_current'],
-      ['country', { last: 7, before: cursor, order: 'DESC' }, 'country_entries_current'],
-      ['country', { last: 7, before: cursor, after: cursor, order: 'ASC' }, 'country_entries_current'],
-      ['country', { last: 7, before: cursor, order: 'ASC', asOf: 50n }, 'country_entries_history'],
+      ['country', { last: 7, order: 'ASC' }, 'country_entries_timeline'],
+      ['country', { last: 7, before: cursor, order: 'DESC' }, 'country_entries_timeline'],
+      ['country', { last: 7, before: cursor, after: cursor, order: 'ASC' }, 'country_entries_timeline'],
+      ['country', { last: 7, before: cursor, order: 'ASC', asOf: 50n }, 'country_entries_timeline'],
       [
         'country',
         { last: 7, order: 'ASC', filter: { involvesOtherCountry: true, from: '2019-03' } },
-        'country_entries_current',
+        'country_entries_timeline',
       ],
-      ['topic', { last: 7, before: topicCursor, order: 'ASC' }, 'topic_entries_current'],
-      ['topic', { last: 7, before: topicCursor, order: 'DESC', asOf: 50n }, 'topic_entries_history'],
+      ['topic', { last: 7, before: topicCursor, order: 'ASC' }, 'topic_entries_timeline'],
+      ['topic', { last: 7, before: topicCursor, order: 'DESC', asOf: 50n }, 'topic_entries_timeline'],
     ];
     for (const [kind, req, index] of cases) {
       const key = kind === 'country' ? 'CN' : 'xinjiang';

@@ -96,37 +96,79 @@ describe('searchStatements over the read model', () => {
     expect(search('trade', { filter: { counterpart: 'US', roles: ['SPEAKER'] } }).totalCount).toBe(0);
   });
 
-  it('ranks a page in the FTS index alone with the same answer as the joined query, retracted or not', async () => {
+  it('ranks the newest matches by relevance and lists older ones after them, newest first, on every page', async () => {
+    readModel.searchRankWindow = 6;
     const recorded = [];
-    for (let i = 0; i < 60; i++) {
-      // 1-4 repetitions of the word: many ties in rank, broken by position
+    for (let i = 0; i < 20; i++) {
+      // 1-4 repetitions of the word: many ties in score, broken by position
       recorded.push(await given.record({ text: `${'border '.repeat(1 + (i % 4))}statement ${i}` }));
     }
-    for (const [i, statement] of recorded.entries()) {
-      // retract most of the best-ranked documents, so a small page runs out of room and falls back
-      if (i % 4 >= 2 || i % 7 === 0) await given.retract(statement.id);
-    }
+    for (const [i, statement] of recorded.entries()) if (i % 5 === 3) await given.retract(statement.id);
     await runner.catchUp();
-    // a filter that excludes nothing takes the joined query
-    const joined = { from: '1900' };
     for (const includeRetracted of [false, true]) {
-      const expected = search('border', { first: 100, filter: { ...joined, includeRetracted } });
-      for (const first of [1, 2, 7, 50]) {
-        const listed: string[] = [];
+      const full = search('border', { first: 100, filter: { includeRetracted } });
+      const matching = recorded.filter((_, i) => includeRetracted || i % 5 !== 3).map((s) => s.text);
+      expect(full.totalCount).toBe(matching.length);
+      const newest = matching.slice(-6);
+      const listed = texts(full);
+      // the window: the six newest matches, best first (more repetitions of the word rank higher)
+      expect([...listed.slice(0, 6)].sort()).toEqual([...newest].sort());
+      const repetitions = (text: string): number => text.split('border').length - 1;
+      const scores = listed.slice(0, 6).map(repetitions);
+      expect(scores).toEqual([...scores].sort((a, b) => b - a));
+      // then every older match, newest first
+      expect(listed.slice(6)).toEqual(matching.slice(0, -6).reverse());
+      // a filter that excludes nothing gives the same list; so does walking it in pages either way
+      expect(texts(search('border', { first: 100, filter: { from: '1900', includeRetracted } }))).toEqual(
+        listed,
+      );
+      for (const first of [1, 2, 5, 7]) {
+        const walked: string[] = [];
         let after: string | undefined;
         for (;;) {
           const page = search('border', { first, after, filter: { includeRetracted } });
-          const reference = search('border', { first, after, filter: { ...joined, includeRetracted } });
-          expect(texts(page)).toEqual(texts(reference));
-          expect(page.hasNextPage).toBe(reference.hasNextPage);
-          expect(page.totalCount).toBe(expected.totalCount);
-          listed.push(...texts(page));
+          walked.push(...texts(page));
           if (!page.hasNextPage) break;
           after = page.endCursor ?? undefined;
         }
-        expect(listed).toEqual(texts(expected));
+        expect(walked).toEqual(listed);
+        const back: string[] = [];
+        let before: string | undefined;
+        for (;;) {
+          const page = search('border', {
+            first: undefined,
+            last: first,
+            before,
+            filter: { includeRetracted },
+          });
+          back.unshift(...texts(page));
+          if (!page.hasPreviousPage) break;
+          before = page.startCursor ?? undefined;
+        }
+        expect(back).toEqual(listed);
       }
     }
+    // with a window larger than the matches, the whole list is ranked by relevance
+    readModel.searchRankWindow = 1000;
+    const scores = texts(search('border', { first: 100 })).map((text) => text.split('border').length - 1);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  });
+
+  it('ranks within the window of matches that pass the filters, not of all matches', async () => {
+    readModel.searchRankWindow = 2;
+    await given.record({ text: 'border border', occurredOn: '2019' });
+    await given.record({ text: 'border border border', occurredOn: '2019' });
+    await given.record({ text: 'border', occurredOn: '2019' });
+    await given.record({ text: 'border', occurredOn: '2021' });
+    await given.record({ text: 'border border border border', occurredOn: '2021' });
+    await runner.catchUp();
+    // the window is the two newest of 2019 (ranked), then the oldest; a window over every match would hold
+    // only 2021's and list 2019's newest first: border, border border border, border border
+    expect(texts(search('border', { filter: { to: '2019' } }))).toEqual([
+      'border border border',
+      'border',
+      'border border',
+    ]);
   });
 
   it('supports "exact phrases" and prefix* words', async () => {
@@ -173,7 +215,7 @@ describe('searchStatements over the read model', () => {
   it('uses the FTS index and the current-row index for a search', async () => {
     const plan = readModel.explainAggregate({ search: { query: 'x', first: 10 } }).join('\n');
     expect(plan).toMatch(/VIRTUAL TABLE INDEX/);
-    expect(plan).toMatch(/statements_current_by_position/);
+    expect(plan).toMatch(/statements_by_position/);
   });
 });
 
@@ -282,11 +324,11 @@ describe('activity and relations', () => {
       activity: { timeline: 'country', key: 'CN', interval: 'MONTH', from: '2019' },
     });
     expect(activity.join('\n')).toMatch(
-      /SEARCH e USING (COVERING )?INDEX country_entries_current \(country=\? AND sort_key>\?\)/,
+      /SEARCH e USING (COVERING )?INDEX country_entries_timeline \(country=\? AND sort_key>\?\)/,
     );
     const relations = readModel.explainAggregate({ relations: { country: 'CN' } }).join('\n');
-    expect(relations).toMatch(/SEARCH e USING (COVERING )?INDEX country_entries_current \(country=\?\)/);
-    expect(relations).toMatch(/SEARCH c USING PRIMARY KEY \(statement_id=\?/);
+    expect(relations).toMatch(/SEARCH e USING (COVERING )?INDEX country_entries_timeline \(country=\?\)/);
+    expect(relations).toMatch(/SEARCH c USING PRIMARY KEY \(recorded_position=\?/);
     expect(relations).not.toMatch(/SCAN/);
   });
 });

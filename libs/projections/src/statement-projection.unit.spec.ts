@@ -190,7 +190,7 @@ describe('statements projection', () => {
         entry: expect.objectContaining({ country: 'US', roles: ['TARGET'] }),
         replaces: true,
       },
-      { type: 'closeCountryEntry', statementId: ID, country: 'TR' },
+      { type: 'closeCountryEntry', recordedPosition: 1n, country: 'TR' },
       // TR's timeline loses the statement; US keeps its entry (with other roles): its counts stay
       { type: 'adjustTimelineCount', timeline: 'country', key: 'TR', active: -1, current: -1 },
     ]);
@@ -237,7 +237,7 @@ describe('statements projection', () => {
       current,
     );
     expect(untagged.slice(1)).toEqual([
-      { type: 'closeTopicEntry', statementId: ID, topic: 'xinjiang' },
+      { type: 'closeTopicEntry', recordedPosition: 1n, topic: 'xinjiang' },
       { type: 'adjustTopicCount', topic: 'xinjiang', delta: -1 },
       { type: 'adjustTimelineCount', timeline: 'topic', key: 'xinjiang', active: -1, current: -1 },
     ]);

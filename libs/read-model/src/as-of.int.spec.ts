@@ -96,6 +96,6 @@ describe('the as-of index (recorded time -> position)', () => {
     old.pragma('user_version = 3');
     old.close();
     expect(() => ReadModel.open(file)).toThrow(ReadModelUnusableError);
-    expect(() => ReadModel.open(file)).toThrow(/schema version 3, this code writes version 6/);
+    expect(() => ReadModel.open(file)).toThrow(/schema version 3, this code writes version 8/);
   });
 });

@@ -46,8 +46,8 @@ describe('read model', () => {
   it('a timeline page is an index range scan with no sort step, current or as of a position', () => {
     const cursor = Buffer.from(JSON.stringify(['2019-00-00', '5', 'x', 'country:CN'])).toString('base64url');
     const cases: ['country' | 'topic', TimelineRequest, string][] = [
-      ['country', { first: 50, order: 'ASC' }, 'country_entries_current'],
-      ['country', { first: 50, order: 'DESC', after: cursor }, 'country_entries_current'],
+      ['country', { first: 50, order: 'ASC' }, 'country_entries_timeline'],
+      ['country', { first: 50, order: 'DESC', after: cursor }, 'country_entries_timeline'],
       [
         'country',
         {
@@ -62,11 +62,11 @@ describe('read model', () => {
             counterpart: 'TR',
           },
         },
-        'country_entries_current',
+        'country_entries_timeline',
       ],
-      ['country', { first: 50, order: 'ASC', asOf: 10n, after: cursor }, 'country_entries_history'],
-      ['topic', { first: 50, order: 'DESC', filter: { includeRetracted: true } }, 'topic_entries_current'],
-      ['topic', { first: 50, order: 'ASC', asOf: 10n }, 'topic_entries_history'],
+      ['country', { first: 50, order: 'ASC', asOf: 10n, after: cursor }, 'country_entries_timeline'],
+      ['topic', { first: 50, order: 'DESC', filter: { includeRetracted: true } }, 'topic_entries_timeline'],
+      ['topic', { first: 50, order: 'ASC', asOf: 10n }, 'topic_entries_timeline'],
     ];
     for (const [timeline, req, index] of cases) {
       const plan = readModel.explainTimeline(timeline, 'CN', req);
@@ -77,10 +77,10 @@ describe('read model', () => {
     }
   });
 
-  it('counts a timeline from its current index alone, without reading the table', () => {
+  it('counts a timeline from its timeline index alone, without reading the table', () => {
     for (const [timeline, index] of [
-      ['country', 'country_entries_current'],
-      ['topic', 'topic_entries_current'],
+      ['country', 'country_entries_timeline'],
+      ['topic', 'topic_entries_timeline'],
     ] as const) {
       const req: TimelineRequest = { first: 50, order: 'ASC', filter: { from: '2019', kinds: ['APPEAL'] } };
       const [first] = readModel.explainTimeline(timeline, 'CN', req, 'count');

@@ -12,8 +12,9 @@ import {
   type ReadModelOpenOptions,
 } from './read-model-file.js';
 import { dumpTables, tableRows } from './dump.js';
-import { DUMP_ORDER, LOG_INDEX_TABLES } from './schema.js';
+import { DUMP_QUERIES, LOG_INDEX_TABLES } from './schema.js';
 import { explainSearch, search } from './search/search.js';
+import { RANK_WINDOW } from './search/sql.js';
 import { Sql } from './sql.js';
 import {
   responsesTo,
@@ -117,7 +118,7 @@ export class ReadModel {
     this.sql = new Sql(this.db);
   }
 
-  /** Every row of `table` (one of `DUMP_ORDER`) in primary-key order, one at a time; see `tableRows`. */
+  /** Every row of `table` (one of `DUMP_QUERIES`) in primary-key order, one at a time; see `tableRows`. */
   rows(table: string): IterableIterator<DumpRow> {
     return tableRows(this.db, table);
   }
@@ -127,7 +128,7 @@ export class ReadModel {
    * `firstDifference` compares by default. `rows` and `dump` also cover `logIndexTables`.
    */
   static get tables(): string[] {
-    return Object.keys(DUMP_ORDER).filter((table) => !LOG_INDEX_TABLES.includes(table));
+    return Object.keys(DUMP_QUERIES).filter((table) => !LOG_INDEX_TABLES.includes(table));
   }
 
   /**
@@ -242,9 +243,15 @@ export class ReadModel {
     return topics(this.sql, prefix, first);
   }
 
-  /** Statements whose text, speaker or sources match `query` (FTS5, bm25-ranked), with the timeline filters. */
+  /**
+   * How many of a search's newest matches are ranked by relevance (`search/sql.ts`); only tests change it, to
+   * reach past the window with a few statements.
+   */
+  searchRankWindow = RANK_WINDOW;
+
+  /** Statements whose text, speaker or sources match `query` (FTS5), with the timeline filters. */
   search(req: SearchRequest): StatementConnection {
-    return search(this.reader, req);
+    return search(this.reader, req, this.searchRankWindow);
   }
 
   /** Active statements of a country or topic timeline per month or year, by kind, with mean Goldstein. */

@@ -25,6 +25,9 @@ CREATE TABLE IF NOT EXISTS statements (
   PRIMARY KEY (id, valid_from)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS statements_current ON statements (id) WHERE valid_to IS NULL;
+-- a statement's versions by the position that recorded it: the key the timeline entries and search documents
+-- use; status and valid_to let a search's status check and count read this index alone
+CREATE INDEX IF NOT EXISTS statements_by_position ON statements (recorded_position, valid_to, status, valid_from);
 
 CREATE TABLE IF NOT EXISTS response_links (
   statement_id TEXT    NOT NULL,
@@ -36,7 +39,11 @@ CREATE TABLE IF NOT EXISTS response_links (
 CREATE INDEX IF NOT EXISTS response_links_by_target ON response_links (responds_to, valid_from);
 `;
 
-export const STATEMENT_DEFERRED_INDEXES = ['statements_current', 'response_links_by_target'] as const;
+export const STATEMENT_DEFERRED_INDEXES = [
+  'statements_current',
+  'statements_by_position',
+  'response_links_by_target',
+] as const;
 
 // ---- the projection's part ----
 
@@ -58,7 +65,8 @@ export function responseLinkWrites(
 // ---- writes ----
 
 export function putStatement(sql: Sql, position: bigint, view: StatementView, replaces: boolean): void {
-  const { status, version, recordedAt, updatedAt, recordedPosition, lastPosition, ...statement } = view;
+  // `data` holds what no column holds (the id is a column: version 8 no longer stores it twice)
+  const { id, status, version, recordedAt, updatedAt, recordedPosition, lastPosition, ...statement } = view;
   if (lastPosition !== position) {
     throw new Error(`statement ${view.id}: lastPosition ${lastPosition} written at position ${position}`);
   }
@@ -68,7 +76,7 @@ export function putStatement(sql: Sql, position: bigint, view: StatementView, re
   sql.run(
     'INSERT INTO statements (id, valid_from, valid_to, version, status, sort_key, recorded_position, ' +
       'recorded_at, updated_at, data) VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)',
-    view.id,
+    id,
     position,
     version,
     status,
@@ -95,12 +103,12 @@ export function openResponseLink(sql: Sql, position: bigint, statementId: string
  * keeps the views it wrote keeps this form, so its rows equal those of one-event-at-a-time projection.
  */
 export function storedView(view: StatementView): StatementView {
-  const { status, version, recordedAt, updatedAt, recordedPosition, lastPosition, ...statement } = view;
+  const { id, status, version, recordedAt, updatedAt, recordedPosition, lastPosition, ...statement } = view;
   const content = JSON.parse(JSON.stringify(statement)) as Omit<
     StatementView,
-    'status' | 'version' | 'recordedAt' | 'updatedAt' | 'recordedPosition' | 'lastPosition'
+    'id' | 'status' | 'version' | 'recordedAt' | 'updatedAt' | 'recordedPosition' | 'lastPosition'
   >;
-  return { ...content, status, version, recordedAt, updatedAt, recordedPosition, lastPosition };
+  return { ...content, id, status, version, recordedAt, updatedAt, recordedPosition, lastPosition };
 }
 
 // ---- queries ----
@@ -118,9 +126,10 @@ export interface StatementRow {
 }
 
 export function toView(row: StatementRow): StatementView {
-  const statement = JSON.parse(row.data) as Statement & { respondsTo: string[] };
+  const statement = JSON.parse(row.data) as Omit<Statement, 'id'> & { respondsTo: string[] };
   return {
     ...statement,
+    id: row.id,
     status: row.status,
     version: Number(row.version),
     recordedAt: row.recorded_at,

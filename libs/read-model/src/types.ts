@@ -22,11 +22,11 @@ export type StatementView = Statement & {
 
 /** One statement on one country's timeline, with every role the country holds in it. */
 export interface CountryEntry {
-  statementId: string;
   country: string;
   /** in `COUNTRY_ROLES` order, never empty */
   roles: readonly CountryRole[];
   occurredOn: string;
+  /** the statement's key in the entry tables: the log position that recorded it */
   recordedPosition: bigint;
   kind: StatementKind;
   status: StatementStatus;
@@ -34,9 +34,9 @@ export interface CountryEntry {
 
 /** One statement on one topic's timeline. */
 export interface TopicEntry {
-  statementId: string;
   topic: string;
   occurredOn: string;
+  /** the statement's key in the entry tables: the log position that recorded it */
   recordedPosition: bigint;
   kind: StatementKind;
   status: StatementStatus;
@@ -54,9 +54,9 @@ export type ReadModelWrite =
    */
   | { type: 'putStatement'; statement: StatementView; replaces?: boolean }
   | { type: 'putCountryEntry'; entry: CountryEntry; replaces?: boolean }
-  | { type: 'closeCountryEntry'; statementId: string; country: string }
+  | { type: 'closeCountryEntry'; recordedPosition: bigint; country: string }
   | { type: 'putTopicEntry'; entry: TopicEntry; replaces?: boolean }
-  | { type: 'closeTopicEntry'; statementId: string; topic: string }
+  | { type: 'closeTopicEntry'; recordedPosition: bigint; topic: string }
   | { type: 'openResponseLink'; statementId: string; respondsTo: string }
   | { type: 'adjustTopicCount'; topic: string; delta: number }
   /**

@@ -29,11 +29,11 @@ export function applyWrite(sql: Sql, position: bigint, write: ReadModelWrite, ti
     case 'putCountryEntry':
       return putCountryEntry(sql, position, write.entry, write.replaces !== false);
     case 'closeCountryEntry':
-      return closeCountryEntry(sql, position, write.statementId, write.country);
+      return closeCountryEntry(sql, position, write.recordedPosition, write.country);
     case 'putTopicEntry':
       return putTopicEntry(sql, position, write.entry, write.replaces !== false);
     case 'closeTopicEntry':
-      return closeTopicEntry(sql, position, write.statementId, write.topic);
+      return closeTopicEntry(sql, position, write.recordedPosition, write.topic);
     case 'adjustTimelineCount':
       return adjustTimelineCount(sql, write.timeline, write.key, write.active, write.current);
     case 'adjustTopicCount':

@@ -15,7 +15,9 @@ export class JournalismResolver {
   @Query(() => StatementConnectionType, {
     description:
       'Statements whose text, speaker (name, role, organization) or sources (outlet, url) match the query, ' +
-      'best match first. Words must all match; "an exact phrase" and prefix* words are understood.',
+      'best match first: the 1,000 most recently recorded matches ranked by relevance (bm25, the text weighing ' +
+      'most), then every older match, newest first. Words must all match; "an exact phrase" and prefix* words ' +
+      'are understood.',
   })
   searchStatements(
     @Args('query') query: string,

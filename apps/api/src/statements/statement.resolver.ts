@@ -220,10 +220,11 @@ export class StatementResolver {
     @Args('input') input: RecordStatementInput,
     @Context() context: GraphQLContext,
   ): Promise<StatementResult> {
-    const { id = this.ids.newId(), ...fields } = input;
+    // `id` is optional: absent and an explicit null both mean "give it a new one"
+    const { id, ...fields } = input;
     return this.mutations.run(
       new RecordStatementCommand(
-        { type: 'RecordStatement', id, input: fields as StatementInput },
+        { type: 'RecordStatement', id: id ?? this.ids.newId(), input: fields as StatementInput },
         undefined,
         commandContext(context),
       ),

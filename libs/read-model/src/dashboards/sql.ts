@@ -5,7 +5,7 @@ import type { ActivityRequest, RelationsRequest } from '../types.js';
 
 /**
  * SQL aggregates for dashboards, over the current rows of the timeline indexes. Each one walks one timeline's
- * `_current` index range (country or topic, then date) and looks each statement up once by id for its
+ * `_timeline` index range (country or topic, then date) and looks each statement up once by position for its
  * Goldstein score, so a country's cost grows with its own statements, not with the store.
  */
 
@@ -38,8 +38,9 @@ export function buildActivitySql(req: ActivityRequest): AggregateSql {
   const sql =
     `SELECT substr(e.sort_key, 1, ?) AS period, e.kind AS kind, COUNT(*) AS n, ` +
     `TOTAL(${GOLDSTEIN}) AS goldstein_sum, COUNT(${GOLDSTEIN}) AS goldstein_n ` +
-    `FROM ${table} e INDEXED BY ${table}_current ` +
-    `JOIN statements s ON s.id = e.statement_id AND s.valid_to IS NULL ` +
+    `FROM ${table} e INDEXED BY ${table}_timeline ` +
+    `JOIN statements s INDEXED BY statements_by_position ` +
+    `ON s.recorded_position = e.recorded_position AND s.valid_to IS NULL ` +
     `WHERE e.${column} = ? AND e.valid_to IS NULL AND e.status = 'ACTIVE'${range} ` +
     `GROUP BY period, e.kind ORDER BY period, e.kind`;
   return { sql, params };
@@ -51,9 +52,11 @@ export function buildRelationsSql(req: RelationsRequest): AggregateSql {
   const sql =
     `SELECT c.country AS counterpart, e.is_speaker AS outgoing, e.kind AS kind, COUNT(*) AS n, ` +
     `TOTAL(${GOLDSTEIN}) AS goldstein_sum, COUNT(${GOLDSTEIN}) AS goldstein_n ` +
-    `FROM country_entries e INDEXED BY country_entries_current ` +
-    `JOIN country_entries c ON c.statement_id = e.statement_id AND c.country <> e.country AND c.valid_to IS NULL ` +
-    `JOIN statements s ON s.id = e.statement_id AND s.valid_to IS NULL ` +
+    `FROM country_entries e INDEXED BY country_entries_timeline ` +
+    `JOIN country_entries c ON c.recorded_position = e.recorded_position AND c.country <> e.country ` +
+    `AND c.valid_to IS NULL ` +
+    `JOIN statements s INDEXED BY statements_by_position ` +
+    `ON s.recorded_position = e.recorded_position AND s.valid_to IS NULL ` +
     `WHERE e.country = ? AND e.valid_to IS NULL AND e.status = 'ACTIVE'${range} ` +
     `AND (e.is_speaker = 1 OR c.is_speaker = 1) ` +
     `GROUP BY c.country, e.is_speaker, e.kind`;

@@ -8,24 +8,24 @@ import type {
   StatementConnection,
   StatementView,
 } from '../types.js';
-import { buildSearchSql, encodeSearchCursor, type SearchSql } from './sql.js';
+import { buildSearchSql, encodeSearchCursor, RANK_WINDOW, type SearchSql } from './sql.js';
 
 /**
  * The question "which statements say this?": `statement_search`, an FTS5 table with one document per
- * statement (its rowid the statement's `recorded_position`, which never changes) holding the current text,
- * speaker and sources; status and the other filters come from the current `statements` row it joins. The
+ * statement (its rowid the statement's `recorded_position`, which never changes) indexing the current text,
+ * speaker and sources (contentless: the words are indexed, not stored a second time); status and the other filters come from the current `statements` row it joins. The
  * projection writes a document only when one of those fields changes; `sql.ts` turns a user's words into a
  * query that is never FTS syntax.
  */
 export const SEARCH_TABLES = `
+-- contentless (version 7): the index alone, without a second copy of the text; a document is found by rowid
+-- and read from \`statements\`, and \`contentless_delete\` lets a changed document be deleted and written again
 CREATE VIRTUAL TABLE IF NOT EXISTS statement_search
-  USING fts5(text, speaker, sources, tokenize = 'porter unicode61 remove_diacritics 2');
--- (status and valid_to since version 3: a search's status check and count read this index alone)
-CREATE INDEX IF NOT EXISTS statements_current_by_position
-  ON statements (recorded_position, status, valid_to) WHERE valid_to IS NULL;
+  USING fts5(text, speaker, sources, tokenize = 'porter unicode61 remove_diacritics 2',
+             content = '', contentless_delete = 1);
+-- what the index holds, term by term (no storage of its own): what a rebuild compares
+CREATE VIRTUAL TABLE IF NOT EXISTS statement_search_terms USING fts5vocab(statement_search, col);
 `;
-
-export const SEARCH_DEFERRED_INDEXES = ['statements_current_by_position'] as const;
 
 // ---- the projection's part ----
 
@@ -80,14 +80,14 @@ export function inRowidOrder<T extends { document: SearchDocument }>(writes: Ite
 // ---- queries ----
 
 /**
- * Statements whose text, speaker or sources match `query` (FTS5, bm25-ranked), with the timeline filters.
- * Edges carry no roles. Cursors are offsets into the ranked list (ranks are not keys), so a page either way is
- * an offset window: `first` items from `after`, or `last` items up to `before` (up to the end without it,
- * which needs the count).
+ * Statements whose text, speaker or sources match `query` (FTS5), ranked as `sql.ts` says: the `window` newest
+ * matches by bm25, then the older ones newest first. Edges carry no roles. Cursors are offsets into the ranked
+ * list (ranks are not keys), so a page either way is an offset window: `first` items from `after`, or `last`
+ * items up to `before` (up to the end without it, which needs the count).
  */
-export function search(read: Reader, req: SearchRequest): StatementConnection {
-  const { pageSql, pageParams, countSql, countParams, backward, size, low, high, ranked } =
-    buildSearchSql(req);
+export function search(read: Reader, req: SearchRequest, window = RANK_WINDOW): StatementConnection {
+  const query = buildSearchSql(req);
+  const { countSql, countParams, backward, size, low, high } = query;
   let total: number | undefined;
   const count = (): number =>
     (total ??= Number(read.sql.get<{ total: bigint }>(countSql, ...countParams)?.total ?? 0n));
@@ -104,10 +104,7 @@ export function search(read: Reader, req: SearchRequest): StatementConnection {
   // forward: one more row says whether a next page exists (within `before`); backward with `before`: the row
   // at `before` says whether anything follows the page
   const probe = backward ? (high === undefined ? 0 : 1) : high === undefined || end < high ? 1 : 0;
-  const wanted = end - start + probe;
-  const rows =
-    (ranked && rankedSearchRows(read.sql, ranked, start, wanted)) ??
-    read.sql.all<StatementRow>(pageSql, ...pageParams, wanted, start);
+  const rows = rankedRows(read.sql, query, window, start, end - start + probe);
   const page = rows.slice(0, end - start);
   const edges = page.map((row, i) => ({
     cursor: encodeSearchCursor(start + i),
@@ -129,33 +126,37 @@ export function search(read: Reader, req: SearchRequest): StatementConnection {
 }
 
 /**
- * A search page ranked in the FTS index alone: the top documents (with room for retracted statements),
- * then their statements by position, in rank order. Undefined when the room ran out before `count` rows
- * were found (many retracted statements among the best matches): the caller then runs the joined query.
+ * The rows at offsets [offset, offset + count) of the ranked list: the window's matches sorted by score (then
+ * position), followed, when the window is full, by the older matches newest first.
  */
-function rankedSearchRows(
+function rankedRows(
   sql: Sql,
-  ranked: NonNullable<SearchSql['ranked']>,
+  query: SearchSql,
+  window: number,
   offset: number,
   count: number,
-): StatementRow[] | undefined {
-  const wanted = offset + count;
-  const limit = wanted + Math.ceil(wanted / 4) + 16;
-  const docs = sql.all<{ doc: bigint }>(ranked.rankSql, ranked.match, limit).map((row) => row.doc);
-  const positions = JSON.stringify(docs.map((doc) => Number(doc)));
-  const byPosition = new Map<bigint, StatementRow>();
-  for (const row of sql.all<StatementRow>(ranked.rowsSql, positions))
-    byPosition.set(row.recorded_position, row);
-  const listed: StatementRow[] = [];
-  for (const doc of docs) {
-    const row = byPosition.get(doc);
-    if (row !== undefined && (!ranked.activeOnly || row.status === 'ACTIVE')) listed.push(row);
+): StatementRow[] {
+  if (count <= 0) return [];
+  const ranked = sql.all<{ doc: bigint; score: number }>(query.windowSql, ...query.windowParams, window);
+  const oldest = ranked.at(-1)?.doc;
+  ranked.sort((a, b) => a.score - b.score || (a.doc < b.doc ? -1 : a.doc > b.doc ? 1 : 0));
+  const docs = ranked.slice(offset, offset + count).map((row) => row.doc);
+  if (ranked.length === window && oldest !== undefined && offset + count > window) {
+    const skip = Math.max(0, offset - window);
+    const more = offset + count - Math.max(offset, window);
+    const older = sql.all<{ doc: bigint }>(query.restSql, ...query.restParams, oldest, more, skip);
+    docs.push(...older.map((row) => row.doc));
   }
-  if (listed.length < wanted && docs.length === limit) return undefined;
-  return listed.slice(offset, wanted);
+  if (docs.length === 0) return [];
+  const byPosition = new Map<bigint, StatementRow>();
+  for (const row of sql.all<StatementRow>(query.rowsSql, JSON.stringify(docs.map(Number)))) {
+    byPosition.set(row.recorded_position, row);
+  }
+  return docs.flatMap((doc) => byPosition.get(doc) ?? []);
 }
 
+/** `EXPLAIN QUERY PLAN` of the query that reads a search's window of newest matches. */
 export function explainSearch(sql: Sql, req: SearchRequest): string[] {
-  const { pageSql, pageParams, size, low } = buildSearchSql(req);
-  return sql.explain(pageSql, [...pageParams, size + 1, low]);
+  const { windowSql, windowParams } = buildSearchSql(req);
+  return sql.explain(windowSql, [...windowParams, RANK_WINDOW]);
 }

@@ -8,14 +8,21 @@ import type { SearchRequest } from '../types.js';
 /**
  * Full-text search over the `statement_search` FTS5 table. A user's query never reaches FTS5 as syntax: it is
  * cut into words, "quoted phrases" and prefix* words, and each becomes an FTS5 string (double quotes doubled),
- * all of which must match (AND). Ranking is bm25 with the text weighing most, then the speaker, then the
- * sources; ties go to the earlier recorded statement.
+ * all of which must match (AND).
+ *
+ * Ranking ("best match", DESIGN §11): the `RANK_WINDOW` most recently recorded matches (after the filters) are
+ * ranked by bm25, the text weighing most, then the speaker, then the sources, ties to the earlier recorded
+ * statement; every older match follows them, newest first. A query with at most `RANK_WINDOW` matches is
+ * therefore ranked by bm25 over all of them, and a common word costs `RANK_WINDOW` scores, not one per match
+ * in the store.
  */
 
 export const MAX_QUERY_LENGTH = 200;
 const MAX_TERMS = 16;
 /** bm25 column weights: text, speaker, sources */
 const WEIGHTS = '10.0, 5.0, 1.0';
+/** How many of the newest matches are ranked by relevance (see above). */
+export const RANK_WINDOW = 1000;
 
 const WORD = /[\p{L}\p{N}]/u;
 
@@ -77,39 +84,25 @@ export function decodeSearchCursor(cursor: string, field = 'after'): number {
 }
 
 export interface SearchSql {
-  pageSql: string;
-  pageParams: unknown[];
+  /**
+   * The newest matches passing the filters, newest first, with their bm25 score (`?`s: `windowParams`, then
+   * the limit): what the ranked part of the list is cut from.
+   */
+  windowSql: string;
+  windowParams: unknown[];
+  /** Matches older than a position, newest first (`?`s: `restParams`, the position, LIMIT and OFFSET). */
+  restSql: string;
+  restParams: unknown[];
+  /** The current statement rows at the given positions (`?`: a JSON array of positions). */
+  rowsSql: string;
   countSql: string;
   countParams: unknown[];
-  /** the page query's parameters end with its LIMIT and OFFSET, which `search` appends */
   backward: boolean;
   size: number;
   /** the first offset the page may start at: after `after` */
   low: number;
   /** the offset of `before` (exclusive end), if given */
   high?: number;
-  /**
-   * Set when no filter but `includeRetracted` applies: the page can then be ranked in the FTS index alone
-   * (`rankSql`: the top documents, `?` the match and the limit) and its statements read by position
-   * (`rowsSql`, `?` a JSON array of positions), instead of joining every matching document to its statement
-   * before the sort. `activeOnly` drops retracted statements from the ranked documents.
-   */
-  ranked?: { rankSql: string; match: string; rowsSql: string; activeOnly: boolean };
-}
-
-/** Whether a search filter narrows anything beyond the statement's status. */
-function narrows(filter: SearchRequest['filter']): boolean {
-  if (filter === undefined) return false;
-  const some = (list: readonly unknown[] | undefined): boolean => list !== undefined && list.length > 0;
-  return (
-    filter.from !== undefined ||
-    filter.to !== undefined ||
-    some(filter.kinds) ||
-    some(filter.topics) ||
-    some(filter.roles) ||
-    filter.counterpart !== undefined ||
-    filter.involvesOtherCountry !== undefined
-  );
 }
 
 export function buildSearchSql(req: SearchRequest): SearchSql {
@@ -139,8 +132,8 @@ export function buildSearchSql(req: SearchRequest): SearchSql {
     }
     if (filter.topics !== undefined && filter.topics.length > 0) {
       terms.push(
-        'EXISTS (SELECT 1 FROM topic_entries t WHERE t.statement_id = s.id AND t.valid_to IS NULL' +
-          ' AND t.topic IN (SELECT value FROM json_each(?)))',
+        'EXISTS (SELECT 1 FROM topic_entries t WHERE t.recorded_position = s.recorded_position' +
+          ' AND t.valid_to IS NULL AND t.topic IN (SELECT value FROM json_each(?)))',
       );
       params.push(JSON.stringify(filter.topics));
     }
@@ -157,39 +150,50 @@ export function buildSearchSql(req: SearchRequest): SearchSql {
         roles = ` AND (${held.map((role) => `c.${ROLE_COLUMN[role]} = 1`).join(' OR ')})`;
       }
       terms.push(
-        'EXISTS (SELECT 1 FROM country_entries c WHERE c.statement_id = s.id AND c.country = ?' +
-          ` AND c.valid_to IS NULL${roles})`,
+        'EXISTS (SELECT 1 FROM country_entries c WHERE c.recorded_position = s.recorded_position' +
+          ` AND c.country = ? AND c.valid_to IS NULL${roles})`,
       );
       params.push(filter.counterpart);
     }
     if (filter.involvesOtherCountry !== undefined) {
-      terms.push(involvesOtherCountryTerm('s.id', filter.involvesOtherCountry, undefined, params));
+      terms.push(
+        involvesOtherCountryTerm('s.recorded_position', filter.involvesOtherCountry, undefined, params),
+      );
     }
     return terms.join(' AND ');
   };
 
+  // the FTS table drives (so bm25 can be computed and rowids come newest first); each match's current row is one
+  // seek of `statements_by_position`, which also holds the status
   const from =
-    'statement_search JOIN statements s INDEXED BY statements_current_by_position ' +
+    'statement_search JOIN statements s INDEXED BY statements_by_position ' +
     'ON s.recorded_position = statement_search.rowid AND s.valid_to IS NULL';
   const countParams: unknown[] = [];
   const countSql = `SELECT COUNT(*) AS total FROM ${from} WHERE ${where(countParams)}`;
-  const pageParams: unknown[] = [];
-  const pageSql =
-    `SELECT ${STATEMENT_COLUMNS} FROM ${from} WHERE ${where(pageParams)} ` +
-    `ORDER BY bm25(statement_search, ${WEIGHTS}), s.recorded_position LIMIT ? OFFSET ?`;
-  const ranked = narrows(req.filter)
-    ? undefined
-    : {
-        rankSql:
-          'SELECT rowid AS doc FROM statement_search WHERE statement_search MATCH ? ' +
-          `ORDER BY bm25(statement_search, ${WEIGHTS}), rowid LIMIT ?`,
-        match,
-        rowsSql:
-          `SELECT ${STATEMENT_COLUMNS} FROM statements s INDEXED BY statements_current_by_position ` +
-          'WHERE s.recorded_position IN (SELECT value FROM json_each(?)) AND s.valid_to IS NULL',
-        activeOnly: req.filter?.includeRetracted !== true,
-      };
-  return { pageSql, pageParams, countSql, countParams, backward, size, low, high, ranked };
+  const windowParams: unknown[] = [];
+  const windowSql =
+    `SELECT statement_search.rowid AS doc, bm25(statement_search, ${WEIGHTS}) AS score FROM ${from} ` +
+    `WHERE ${where(windowParams)} ORDER BY statement_search.rowid DESC LIMIT ?`;
+  const restParams: unknown[] = [];
+  const restSql =
+    `SELECT statement_search.rowid AS doc FROM ${from} WHERE ${where(restParams)} ` +
+    'AND statement_search.rowid < ? ORDER BY statement_search.rowid DESC LIMIT ? OFFSET ?';
+  const rowsSql =
+    `SELECT ${STATEMENT_COLUMNS} FROM statements s INDEXED BY statements_by_position ` +
+    'WHERE s.recorded_position IN (SELECT value FROM json_each(?)) AND s.valid_to IS NULL';
+  return {
+    windowSql,
+    windowParams,
+    restSql,
+    restParams,
+    rowsSql,
+    countSql,
+    countParams,
+    backward,
+    size,
+    low,
+    high,
+  };
 }
 
 const ROLE_COLUMN: Record<CountryRole, string> = {

@@ -20,7 +20,7 @@ export function timelineEntryWrites(
     countriesBefore.delete(country);
   }
   for (const country of countriesBefore.keys()) {
-    writes.push({ type: 'closeCountryEntry', statementId: after.id, country });
+    writes.push({ type: 'closeCountryEntry', recordedPosition: after.recordedPosition, country });
   }
   const topicsBefore = topicEntriesOf(before);
   for (const [topic, entry] of topicEntriesOf(after)) {
@@ -29,7 +29,7 @@ export function timelineEntryWrites(
     topicsBefore.delete(topic);
   }
   for (const topic of topicsBefore.keys()) {
-    writes.push({ type: 'closeTopicEntry', statementId: after.id, topic });
+    writes.push({ type: 'closeTopicEntry', recordedPosition: after.recordedPosition, topic });
   }
   return writes;
 }
@@ -83,7 +83,6 @@ export function countryEntriesOf(view: StatementView | undefined): Map<string, C
   const entries = new Map<string, CountryEntry>();
   for (const [country, held] of roles) {
     entries.set(country, {
-      statementId: view.id,
       country,
       roles: COUNTRY_ROLES.filter((role) => held.has(role)),
       occurredOn: view.occurredOn,
@@ -98,9 +97,9 @@ export function countryEntriesOf(view: StatementView | undefined): Map<string, C
 export function topicEntriesOf(view: StatementView | undefined): Map<string, TopicEntry> {
   const entries = new Map<string, TopicEntry>();
   if (view === undefined) return entries;
-  const { id: statementId, occurredOn, recordedPosition, kind, status } = view;
+  const { occurredOn, recordedPosition, kind, status } = view;
   for (const topic of view.topics) {
-    entries.set(topic, { statementId, topic, occurredOn, recordedPosition, kind, status });
+    entries.set(topic, { topic, occurredOn, recordedPosition, kind, status });
   }
   return entries;
 }

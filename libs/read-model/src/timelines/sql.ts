@@ -18,13 +18,12 @@ export interface TimelineSource {
 }
 
 /**
- * The timeline index a query walks. Pinned with INDEXED BY: the partial `_current` index holds exactly the
- * open rows (and the filter columns), but without `ANALYZE` statistics SQLite may pick the full history
- * index instead and check `valid_to` row by row. INDEXED BY also turns a query that could not use its index
- * into an error instead of a silent full scan.
+ * The timeline index a query walks, current or as of a position: one index holds every version of every
+ * entry in timeline order with the filter and validity columns, so a page, a count or a filter is answered from
+ * it alone (most entries are current, so skipping the closed ones costs little). Pinned with INDEXED BY, which
+ * turns a query that could not use it into an error instead of a silent full scan.
  */
-const timelineIndex = (source: TimelineSource, asOf: bigint | undefined): string =>
-  `${source.table}_${asOf === undefined ? 'current' : 'history'}`;
+const timelineIndex = (source: TimelineSource): string => `${source.table}_timeline`;
 
 export interface TimelineSql {
   pageSql: string;
@@ -115,7 +114,7 @@ export function buildTimelineSql(source: TimelineSource, req: TimelineRequest): 
       const topicParams: unknown[] = [JSON.stringify(filter.topics)];
       const valid = validAt('t', asOf, topicParams);
       terms.push(
-        `EXISTS (SELECT 1 FROM topic_entries t WHERE t.statement_id = e.statement_id` +
+        `EXISTS (SELECT 1 FROM topic_entries t WHERE t.recorded_position = e.recorded_position` +
           ` AND t.topic IN (SELECT value FROM json_each(?)) AND ${valid})`,
       );
       params.push(...topicParams);
@@ -124,37 +123,40 @@ export function buildTimelineSql(source: TimelineSource, req: TimelineRequest): 
       const counterpartParams: unknown[] = [filter.counterpart];
       const valid = validAt('c', asOf, counterpartParams);
       terms.push(
-        `EXISTS (SELECT 1 FROM country_entries c WHERE c.statement_id = e.statement_id` +
+        `EXISTS (SELECT 1 FROM country_entries c WHERE c.recorded_position = e.recorded_position` +
           ` AND c.country = ? AND ${valid})`,
       );
       params.push(...counterpartParams);
     }
     if (filter.involvesOtherCountry !== undefined) {
       terms.push(
-        involvesOtherCountryTerm('e.statement_id', filter.involvesOtherCountry, asOf, params, source),
+        involvesOtherCountryTerm('e.recorded_position', filter.involvesOtherCountry, asOf, params, source),
       );
     }
     return terms;
   };
 
   const countParams: unknown[] = [];
-  const from = `${source.table} e INDEXED BY ${timelineIndex(source, req.asOf)}`;
+  const from = `${source.table} e INDEXED BY ${timelineIndex(source)}`;
   const countSql = `SELECT COUNT(*) AS total FROM ${from} WHERE ${where(countParams).join(' AND ')}`;
 
   const pageParams: unknown[] = [];
-  const join = `JOIN statements s ON s.id = e.statement_id AND ${validAt('s', req.asOf, pageParams)}`;
+  const join =
+    'JOIN statements s INDEXED BY statements_by_position ON s.recorded_position = e.recorded_position AND ' +
+    validAt('s', req.asOf, pageParams);
   const terms = where(pageParams);
-  const keys = '(e.sort_key, e.recorded_position, e.statement_id)';
+  // (sort_key, recorded_position) is unique within a timeline at any position: one valid entry per statement
+  const keys = '(e.sort_key, e.recorded_position)';
   // "later in the requested order": > when ascending, < when descending
   const later = req.order === 'ASC' ? '>' : '<';
   const earlier = req.order === 'ASC' ? '<' : '>';
   if (after !== undefined) {
-    terms.push(`${keys} ${later} (?, ?, ?)`);
-    pageParams.push(after.sortKey, after.recordedPosition, after.statementId);
+    terms.push(`${keys} ${later} (?, ?)`);
+    pageParams.push(after.sortKey, after.recordedPosition);
   }
   if (before !== undefined) {
-    terms.push(`${keys} ${earlier} (?, ?, ?)`);
-    pageParams.push(before.sortKey, before.recordedPosition, before.statementId);
+    terms.push(`${keys} ${earlier} (?, ?)`);
+    pageParams.push(before.sortKey, before.recordedPosition);
   }
   // a backward page is the same keyset walked from the other end (then turned round by the caller)
   const flip = (order: 'ASC' | 'DESC'): 'ASC' | 'DESC' => (order === 'ASC' ? 'DESC' : 'ASC');
@@ -163,7 +165,7 @@ export function buildTimelineSql(source: TimelineSource, req: TimelineRequest): 
   const pageSql =
     `SELECT e.sort_key AS entry_sort_key, e.recorded_position AS entry_recorded_position${roleColumns}, ` +
     `${STATEMENT_COLUMNS} FROM ${from} ${join} WHERE ${terms.join(' AND ')} ` +
-    `ORDER BY e.sort_key ${direction}, e.recorded_position ${direction}, e.statement_id ${direction} LIMIT ?`;
+    `ORDER BY e.sort_key ${direction}, e.recorded_position ${direction} LIMIT ?`;
   pageParams.push(size + 1);
 
   // the far side of the cursor the page starts from (the other cursor does not bound it: Relay's edges
@@ -174,8 +176,8 @@ export function buildTimelineSql(source: TimelineSource, req: TimelineRequest): 
   if (far !== undefined) {
     beyondParams = [];
     const beyondTerms = where(beyondParams);
-    beyondTerms.push(`${keys} ${backward ? later : earlier}= (?, ?, ?)`);
-    beyondParams.push(far.sortKey, far.recordedPosition, far.statementId);
+    beyondTerms.push(`${keys} ${backward ? later : earlier}= (?, ?)`);
+    beyondParams.push(far.sortKey, far.recordedPosition);
     beyondSql = `SELECT 1 AS found FROM ${from} WHERE ${beyondTerms.join(' AND ')} LIMIT 1`;
   }
 
@@ -196,12 +198,12 @@ export function buildTimelineSql(source: TimelineSource, req: TimelineRequest): 
 export const cursorScope = (source: TimelineSource): string => `${source.keyColumn}:${source.key}`;
 
 /**
- * `filter.involvesOtherCountry`: the statement `idColumn` involves a country other than the timeline's (on a
+ * `filter.involvesOtherCountry`: the statement at `positionColumn` (its recorded position) involves a country other than the timeline's (on a
  * country timeline), or at least two countries (elsewhere), in any role, as of `asOf`; `false` negates it.
- * A lookup by the entries' primary key (statement_id leads), a few rows per statement.
+ * A lookup by the entries' primary key (the statement's position leads), a few rows per statement.
  */
 export function involvesOtherCountryTerm(
-  idColumn: string,
+  positionColumn: string,
   wanted: boolean,
   asOf: bigint | undefined,
   params: unknown[],
@@ -213,14 +215,15 @@ export function involvesOtherCountryTerm(
   let term: string;
   if (source?.table === 'country_entries') {
     term =
-      `EXISTS (SELECT 1 FROM country_entries o WHERE o.statement_id = ${idColumn} AND o.country <> e.country` +
+      `EXISTS (SELECT 1 FROM country_entries o WHERE o.recorded_position = ${positionColumn}` +
+      ` AND o.country <> e.country` +
       ` AND ${validAt('o', asOf, params)})`;
   } else {
     const first = validAt('o', asOf, params);
     const second = validAt('p', asOf, params);
     term =
-      `EXISTS (SELECT 1 FROM country_entries o JOIN country_entries p ON p.statement_id = o.statement_id` +
-      ` AND p.country > o.country WHERE o.statement_id = ${idColumn} AND ${first} AND ${second})`;
+      `EXISTS (SELECT 1 FROM country_entries o JOIN country_entries p ON p.recorded_position = o.recorded_position` +
+      ` AND p.country > o.country WHERE o.recorded_position = ${positionColumn} AND ${first} AND ${second})`;
   }
   return wanted ? term : `NOT ${term}`;
 }

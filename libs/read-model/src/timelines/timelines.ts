@@ -22,42 +22,34 @@ import { buildTimelineSql, cursorScope, type TimelineSource } from './sql.js';
  */
 export const TIMELINE_TABLES = `
 CREATE TABLE IF NOT EXISTS country_entries (
-  statement_id      TEXT    NOT NULL,
+  recorded_position INTEGER NOT NULL,
   country           TEXT    NOT NULL,
+  valid_from        INTEGER NOT NULL,
+  valid_to          INTEGER,
+  sort_key          TEXT    NOT NULL,
+  kind              TEXT    NOT NULL,
+  status            TEXT    NOT NULL,
   is_speaker        INTEGER NOT NULL,
   is_target         INTEGER NOT NULL,
   is_mentioned      INTEGER NOT NULL,
-  sort_key          TEXT    NOT NULL,
-  recorded_position INTEGER NOT NULL,
-  kind              TEXT    NOT NULL,
-  status            TEXT    NOT NULL,
-  valid_from        INTEGER NOT NULL,
-  valid_to          INTEGER,
-  PRIMARY KEY (statement_id, country, valid_from)
+  PRIMARY KEY (recorded_position, country, valid_from)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS country_entries_current
-  ON country_entries (country, sort_key, recorded_position, statement_id, status, kind,
-                      is_speaker, is_target, is_mentioned, valid_to)
-  WHERE valid_to IS NULL;
-CREATE INDEX IF NOT EXISTS country_entries_history
-  ON country_entries (country, sort_key, recorded_position, statement_id, valid_from, valid_to, status, kind);
+CREATE INDEX IF NOT EXISTS country_entries_timeline
+  ON country_entries (country, sort_key, recorded_position, valid_to, valid_from, status, kind,
+                      is_speaker, is_target, is_mentioned);
 
 CREATE TABLE IF NOT EXISTS topic_entries (
-  statement_id      TEXT    NOT NULL,
-  topic             TEXT    NOT NULL,
-  sort_key          TEXT    NOT NULL,
   recorded_position INTEGER NOT NULL,
-  kind              TEXT    NOT NULL,
-  status            TEXT    NOT NULL,
+  topic             TEXT    NOT NULL,
   valid_from        INTEGER NOT NULL,
   valid_to          INTEGER,
-  PRIMARY KEY (statement_id, topic, valid_from)
+  sort_key          TEXT    NOT NULL,
+  kind              TEXT    NOT NULL,
+  status            TEXT    NOT NULL,
+  PRIMARY KEY (recorded_position, topic, valid_from)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS topic_entries_current
-  ON topic_entries (topic, sort_key, recorded_position, statement_id, status, kind, valid_to)
-  WHERE valid_to IS NULL;
-CREATE INDEX IF NOT EXISTS topic_entries_history
-  ON topic_entries (topic, sort_key, recorded_position, statement_id, valid_from, valid_to, status, kind);
+CREATE INDEX IF NOT EXISTS topic_entries_timeline
+  ON topic_entries (topic, sort_key, recorded_position, valid_to, valid_from, status, kind);
 
 -- Per-timeline counters (version 3): the unfiltered current count of each country and topic timeline, kept
 -- by the projection in the same transaction as the entries, so a page's totalCount is one lookup. A row goes
@@ -71,62 +63,55 @@ CREATE TABLE IF NOT EXISTS timeline_counts (
 ) WITHOUT ROWID;
 `;
 
-export const TIMELINE_DEFERRED_INDEXES = [
-  'country_entries_current',
-  'country_entries_history',
-  'topic_entries_current',
-  'topic_entries_history',
-] as const;
+export const TIMELINE_DEFERRED_INDEXES = ['country_entries_timeline', 'topic_entries_timeline'] as const;
 
 // ---- writes ----
 
 export function putCountryEntry(sql: Sql, position: bigint, entry: CountryEntry, replaces: boolean): void {
-  if (replaces) closeCountryEntry(sql, position, entry.statementId, entry.country);
+  if (replaces) closeCountryEntry(sql, position, entry.recordedPosition, entry.country);
   sql.run(
-    'INSERT INTO country_entries (statement_id, country, is_speaker, is_target, is_mentioned, sort_key, ' +
-      'recorded_position, kind, status, valid_from, valid_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)',
-    entry.statementId,
+    'INSERT INTO country_entries (recorded_position, country, valid_from, valid_to, sort_key, kind, status, ' +
+      'is_speaker, is_target, is_mentioned) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)',
+    entry.recordedPosition,
     entry.country,
+    position,
+    sortKeyOf(entry.occurredOn),
+    entry.kind,
+    entry.status,
     entry.roles.includes('SPEAKER') ? 1 : 0,
     entry.roles.includes('TARGET') ? 1 : 0,
     entry.roles.includes('MENTIONED') ? 1 : 0,
-    sortKeyOf(entry.occurredOn),
-    entry.recordedPosition,
-    entry.kind,
-    entry.status,
-    position,
   );
 }
 
-export function closeCountryEntry(sql: Sql, position: bigint, statementId: string, country: string): void {
+export function closeCountryEntry(sql: Sql, position: bigint, statement: bigint, country: string): void {
   sql.run(
-    'UPDATE country_entries SET valid_to = ? WHERE statement_id = ? AND country = ? AND valid_to IS NULL',
+    'UPDATE country_entries SET valid_to = ? WHERE recorded_position = ? AND country = ? AND valid_to IS NULL',
     position,
-    statementId,
+    statement,
     country,
   );
 }
 
 export function putTopicEntry(sql: Sql, position: bigint, entry: TopicEntry, replaces: boolean): void {
-  if (replaces) closeTopicEntry(sql, position, entry.statementId, entry.topic);
+  if (replaces) closeTopicEntry(sql, position, entry.recordedPosition, entry.topic);
   sql.run(
-    'INSERT INTO topic_entries (statement_id, topic, sort_key, recorded_position, kind, status, valid_from, ' +
-      'valid_to) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)',
-    entry.statementId,
-    entry.topic,
-    sortKeyOf(entry.occurredOn),
+    'INSERT INTO topic_entries (recorded_position, topic, valid_from, valid_to, sort_key, kind, status) ' +
+      'VALUES (?, ?, ?, NULL, ?, ?, ?)',
     entry.recordedPosition,
+    entry.topic,
+    position,
+    sortKeyOf(entry.occurredOn),
     entry.kind,
     entry.status,
-    position,
   );
 }
 
-export function closeTopicEntry(sql: Sql, position: bigint, statementId: string, topic: string): void {
+export function closeTopicEntry(sql: Sql, position: bigint, statement: bigint, topic: string): void {
   sql.run(
-    'UPDATE topic_entries SET valid_to = ? WHERE statement_id = ? AND topic = ? AND valid_to IS NULL',
+    'UPDATE topic_entries SET valid_to = ? WHERE recorded_position = ? AND topic = ? AND valid_to IS NULL',
     position,
-    statementId,
+    statement,
     topic,
   );
 }
