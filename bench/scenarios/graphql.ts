@@ -149,7 +149,7 @@ function loadRotating(url: string, rotation: Rotation, seconds: number): Promise
  * Cold requests: for every country of the pool, the cursors of its first pages (read from the data set's read
  * model), each with page sizes 41 to 50, in a fixed shuffled order.
  */
-function coldBodies(readModelFile: string, pages: number): string[] {
+export function coldBodies(readModelFile: string, pages: number): string[] {
   const readModel = ReadModel.open(readModelFile);
   const bodies: string[] = [];
   try {

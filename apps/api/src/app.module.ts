@@ -41,6 +41,7 @@ import {
 import { GraphQLGate, OperationLimits } from './security/graphql-gate.js';
 import { mercuriusDriverWithDoor, subscriptionDoor } from './security/websocket-door.js';
 import { enforceAccessMatrix } from './security/access-matrix.js';
+import { budgetFieldResolvers } from './security/field-budget.js';
 import { GRAPHQL_PATH, graphqlOutcome, responseMediaTypeOf } from './security/http-gate.js';
 import { withoutSuggestions } from './security/graphql-limits.js';
 import { JournalismQueries } from './journalism/journalism.queries.js';
@@ -132,7 +133,9 @@ export class AppModule {
           inject: [ReadModel, APP_CONFIG],
           useFactory: (readModel: ReadModel, appConfig: AppConfig) => ({
             autoSchemaFile: true,
-            // who sees which field (docs/SECURITY.md, "Access matrix")
+            // the operation budget on every field resolver (root fields: the OperationLimits interceptor)
+            transformResolvers: (resolvers) => budgetFieldResolvers(resolvers, gate),
+            // who sees which field (docs/SECURITY.md, "Access matrix"), checked before the budget is touched
             transformSchema: (schema) => enforceAccessMatrix(schema, appConfig.security),
             path: GRAPHQL_PATH,
             // GraphiQL is served from installed packages by GraphiqlController (explorer/), not from a CDN
@@ -142,8 +145,8 @@ export class AppModule {
             jit: 1,
             graphql: { parseOptions: gate.parseOptions },
             validationRules: gate.rules,
-            // the operation budget (OperationLimits) charges field resolvers too, not only root fields
-            fieldResolverEnhancers: ['interceptors'],
+            // no `fieldResolverEnhancers`: a field resolver runs without Nest's interceptor chain; the budget is
+            // charged by the plain wrapper `budgetFieldResolvers` puts around it (transformResolvers above)
             hooks: {
               preParsing: async (_schema, source) => gate.checkSource(source),
               preValidation: async (_schema, document) => gate.checkParsed(document),

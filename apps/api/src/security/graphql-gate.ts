@@ -202,10 +202,12 @@ export function valuesIn(result: unknown): number {
 }
 
 /**
- * Applies the operation's budget to every resolver Nest runs (root fields and, with
- * `fieldResolverEnhancers: ['interceptors']`, every field resolver): refuses to start one after the deadline,
- * charges what it produced, and cuts off a query root field still waiting when the time is up (a mutation's
- * write is left to finish: a write cut off halfway would leave its client unsure whether it happened).
+ * Applies the operation's budget to every root field (queries, mutations, subscriptions): refuses to start one
+ * after the deadline, charges what it produced, and cuts off a query root field still waiting when the time is
+ * up (a mutation's write is left to finish: a write cut off halfway would leave its client unsure whether it
+ * happened). Field resolvers are charged the same way by `budgetFieldResolvers` (field-budget.ts), a plain
+ * wrapper on the schema, not through Nest's interceptors; should Nest run interceptors for field resolvers
+ * again (`fieldResolverEnhancers`), this one leaves them to that wrapper, so nothing is charged twice.
  */
 @Injectable()
 export class OperationLimits implements NestInterceptor {
@@ -217,15 +219,15 @@ export class OperationLimits implements NestInterceptor {
     const info = gql.getInfo<GraphQLResolveInfo>();
     const graphqlContext = gql.getContext<object | undefined>();
     if (typeof graphqlContext !== 'object' || graphqlContext === null) return next.handle();
+    if (info.path.prev !== undefined) return next.handle(); // a field resolver: charged by budgetFieldResolvers
     const operation = info.operation.operation;
     const budget = this.gate.budget(graphqlContext, info.rootValue);
-    const root = info.path.prev === undefined;
-    if (root && operation === 'subscription') return next.handle(); // subscribing: each execution is budgeted
+    if (operation === 'subscription') return next.handle(); // subscribing: each execution is budgeted
     return defer(() => {
       budget.checkTime(operation);
       const handled = next.handle();
       const limited =
-        root && operation === 'query'
+        operation === 'query'
           ? handled.pipe(
               timeout({
                 first: Math.max(1, budget.remainingMs()),
