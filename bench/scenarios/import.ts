@@ -131,6 +131,35 @@ async function importerPipeline(dir: string, ndjson: string, threads: 1 | 2): Pr
   }
 }
 
+/**
+ * `communique import <file> --batch-size <importBatch>` as an operator runs it, in its own process, into a new
+ * event store: statements/s from spawn to exit (start-up, the worker thread's start, the import, the exit).
+ */
+function wholeCommand(dir: string, ndjson: string): number {
+  const file = join(dir, 'command.db');
+  removeDatabase(file);
+  try {
+    const started = performance.now();
+    execFileSync(
+      process.execPath,
+      [
+        join(ROOT, 'dist/apps/cli/src/main.js'),
+        'import',
+        ndjson,
+        '--batch-size',
+        String(settings.importBatch),
+      ],
+      {
+        env: { ...process.env, COMMUNIQUE_EVENTS_FILE: file, COMMUNIQUE_DEMO: 'false' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
+    return settings.importStatements / ((performance.now() - started) / 1000);
+  } finally {
+    removeDatabase(file);
+  }
+}
+
 export async function importScenario(): Promise<Figures> {
   const dir = join(DATA_DIR, 'import');
   mkdirSync(dir, { recursive: true });
@@ -162,7 +191,10 @@ export async function importScenario(): Promise<Figures> {
   const ndjson = ndjsonFile(dir);
   const pipeline = await importerPipeline(dir, ndjson, 2);
   const oneThread = await importerPipeline(dir, ndjson, 1);
+  const command = wholeCommand(dir, ndjson);
   rmSync(ndjson, { force: true });
+  figures['communique import (whole command), statements/s'] = round(command);
+  figures['communique import (whole command) / floor at the batch size'] = round(command / floorBatched, 3);
   figures['ours, whole importer (NDJSON file, decide, append), statements/s'] = round(pipeline);
   figures['whole importer / floor at the batch size'] = round(pipeline / floorBatched, 3);
   figures['whole importer on one thread (reader in process), statements/s'] = round(oneThread);
