@@ -146,6 +146,8 @@ function wholeCommand(dir: string, ndjson: string): number {
         join(ROOT, 'dist/apps/cli/src/main.js'),
         'import',
         ndjson,
+        '--format',
+        'ndjson',
         '--batch-size',
         String(settings.importBatch),
       ],
